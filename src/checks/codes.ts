@@ -1,0 +1,130 @@
+// The finding codes: the one table the project builds findings from (FINDINGS.md is the contract).
+// A code is never reused and never changes meaning; a retired code stays here, marked retired.
+
+export type Severity = "critical" | "warning" | "info";
+
+export interface CodeEntry {
+  code: string;
+  name: string;
+  /** Fixed per code; MTLS903 carries istioctl's own level instead. */
+  severity: Severity;
+  description: string;
+  /** Message with `{placeholders}` filled from the finding's parameters. */
+  template: string;
+}
+
+function entry(code: string, name: string, severity: Severity, description: string, template: string): CodeEntry {
+  return { code, name, severity, description, template };
+}
+
+export const CODES = {
+  MTLS101: entry("MTLS101", "PodMissingSidecar", "warning",
+    "A target or source pod has no proxy and is not ambient.",
+    "Pod {pod} has no istio-proxy sidecar: {reason}."),
+  MTLS102: entry("MTLS102", "NamespaceNotInjected", "warning",
+    "A namespace has neither an injection label nor the ambient label.",
+    "Namespace {namespace} is not enabled for sidecar injection or ambient mode: {consequence}."),
+  MTLS103: entry("MTLS103", "ProxyNotReady", "warning",
+    "The proxy container of a pod is not ready, or has restarted.",
+    "The istio-proxy container of pod {pod} {state}."),
+  MTLS104: entry("MTLS104", "ProxyNotSynced", "warning",
+    "Proxy status shows a proxy not connected to the control plane, or with stale configuration.",
+    "The proxy of pod {pod} {state}."),
+  MTLS105: entry("MTLS105", "MixedSidecarService", "warning",
+    "Some pods behind the target service have a proxy and some have not.",
+    "Service {service} mixes pods with and without a sidecar ({withProxy} with, {withoutProxy} without): clients see intermittent failures."),
+  MTLS106: entry("MTLS106", "ConflictingInjectionLabels", "warning",
+    "A namespace carries more than one of istio-injection=enabled, istio.io/rev, istio.io/dataplane-mode=ambient.",
+    "Namespace {namespace} carries conflicting data-plane labels ({labels}); {winner}."),
+  MTLS201: entry("MTLS201", "PlaintextClientToStrictServer", "critical",
+    "A source without a proxy sends plaintext to a STRICT port.",
+    "{source} has no sidecar and sends plaintext, but {target} requires mutual TLS (STRICT) on {ports}: connections are reset."),
+  MTLS202: entry("MTLS202", "NonMeshPodsNearStrictService", "warning",
+    "Pods without a proxy run in the namespace of a STRICT service.",
+    "Pod {pod} has no sidecar and runs beside {target}, which is STRICT on {ports}: if it calls the service, it is refused."),
+  MTLS203: entry("MTLS203", "DestinationRuleDisablesMtls", "critical",
+    "The DestinationRule that applies disables TLS to a STRICT port.",
+    "DestinationRule {rule} sets tls.mode DISABLE{where} for {target} port {port}, which is STRICT: the client's sidecar sends plaintext and is refused."),
+  MTLS204: entry("MTLS204", "DestinationRuleNonIstioTls", "critical",
+    "The DestinationRule that applies sends non-Istio TLS to a STRICT in-mesh port.",
+    "DestinationRule {rule} sets tls.mode {mode}{where} for {target} port {port}, which is STRICT behind sidecars: the server expects Istio mutual TLS and refuses it."),
+  MTLS205: entry("MTLS205", "IstioMutualToNonMeshDestination", "critical",
+    "The DestinationRule that applies sends Istio mTLS to pods without a proxy.",
+    "DestinationRule {rule} sets tls.mode ISTIO_MUTUAL{where} for {target}, whose pods have no sidecar: they cannot terminate Istio mutual TLS."),
+  MTLS206: entry("MTLS206", "AutoMtlsOffWithoutDestinationRule", "critical",
+    "Auto mTLS is off and no DestinationRule sends ISTIO_MUTUAL to a STRICT port.",
+    "Auto mTLS is off in the mesh config and no DestinationRule gives clients ISTIO_MUTUAL for {target} port {port}, which is STRICT: clients send plaintext and are refused."),
+  MTLS207: entry("MTLS207", "ConflictingPeerAuthentications", "warning",
+    "Several PeerAuthentications compete at one level; all but one are ignored.",
+    "PeerAuthentication {policy} is ignored: {scope} also has {winner}, which wins (oldest first)."),
+  MTLS208: entry("MTLS208", "PortLevelMtlsMismatch", "warning",
+    "A portLevelMtls key matches no container port of the selected pods, or portLevelMtls has no selector.",
+    "PeerAuthentication {policy}: {problem}; the exception has no effect."),
+  MTLS209: entry("MTLS209", "PeerAuthenticationSelectsNothing", "info",
+    "A workload PeerAuthentication whose selector matches no pod.",
+    "PeerAuthentication {policy} selects no running pod ({selector})."),
+  MTLS210: entry("MTLS210", "PermissiveMtls", "info",
+    "The target port accepts plaintext (PERMISSIVE).",
+    "{target} port {port} is PERMISSIVE (set by {policy}): it accepts plaintext as well as mutual TLS."),
+  MTLS211: entry("MTLS211", "MtlsDisabled", "warning",
+    "The target port has mutual TLS disabled.",
+    "{target} port {port} has mutual TLS DISABLED (set by {policy}): traffic to it is plaintext."),
+  MTLS212: entry("MTLS212", "SelectorPolicyInRootNamespace", "warning",
+    "A PeerAuthentication with a selector in the root namespace is ignored.",
+    "PeerAuthentication {policy} has a selector but lives in the root namespace {root}: Istio ignores it."),
+  MTLS301: entry("MTLS301", "AuthorizationDeniesSource", "critical",
+    "The authorization policies on the target refuse the source.",
+    "{source} is {verdict} by authorization on {target}: {reason}."),
+  MTLS302: entry("MTLS302", "AuthorizationRequiresMtls", "warning",
+    "A policy matches on peer identity while the port accepts plaintext.",
+    "AuthorizationPolicy {policy} matches on {fields}, but {target} port {ports} is {mode}: plaintext requests carry no identity and will not match."),
+  MTLS303: entry("MTLS303", "AuthorizationReferencesMissingNamespace", "info",
+    "A source namespace entry matches no existing namespace.",
+    "AuthorizationPolicy {policy}: {field} entry \"{entry}\" matches no existing namespace."),
+  MTLS304: entry("MTLS304", "AuthorizationPolicySelectsNothing", "info",
+    "An authorization policy applies to no pod.",
+    "AuthorizationPolicy {policy} {problem}."),
+  MTLS401: entry("MTLS401", "CertificateExpired", "critical",
+    "A proxy's workload certificate has expired.",
+    "The workload certificate of pod {pod} expired at {notAfter} (serial {serial}): certificate rotation has stopped."),
+  MTLS402: entry("MTLS402", "CertificateExpiringSoon", "warning",
+    "A workload certificate expires within the warning window.",
+    "The workload certificate of pod {pod} expires at {notAfter}, in {remaining} (serial {serial}): rotation is failing."),
+  MTLS403: entry("MTLS403", "CertificateIdentityMismatch", "critical",
+    "The workload certificate's SPIFFE identity is not the pod's.",
+    "The workload certificate of pod {pod} identifies {actual}, not {expected}."),
+  MTLS404: entry("MTLS404", "RootCertificateMismatch", "critical",
+    "Proxies trust different roots, or a chain does not verify against its own root.",
+    "{subject}: {problem}."),
+  MTLS405: entry("MTLS405", "TlsErrorsInProxyLogs", "warning",
+    "Proxy logs hold TLS failures.",
+    "The proxy log of pod {pod} holds {count} TLS failure line(s)."),
+  MTLS406: entry("MTLS406", "ControlPlaneCertificateEvents", "warning",
+    "Events in the control plane namespace report certificate signing or CA failures.",
+    "Namespace {namespace} has {count} certificate or CA failure event(s): {sample}."),
+  MTLS501: entry("MTLS501", "HttpProbeNotRewritten", "critical",
+    "An HTTP/gRPC probe on a STRICT port was not rewritten to the proxy's status port.",
+    "Pod {pod}: the {probes} of container {container} call port {port}, which is STRICT, and were not rewritten to the sidecar's status port 15020: kubelet has no mesh certificate, so the probe fails."),
+  MTLS502: entry("MTLS502", "ContainersRestartingOnProbes", "warning",
+    "Target containers restart on probe failures or terminations.",
+    "Pod {pod}: container {container} has restarted {restarts} time(s){why}."),
+  MTLS601: entry("MTLS601", "ClientSendsPlaintext", "critical",
+    "The source proxy's outbound cluster for the target has no TLS while the server is STRICT.",
+    "The proxy of pod {pod} sends plaintext to {target} port {port} (cluster {cluster} has no TLS transport socket), which is STRICT."),
+  MTLS602: entry("MTLS602", "ServerListenerWithoutMtls", "warning",
+    "The target proxy's inbound listener does not require client certificates although the mode is STRICT.",
+    "The proxy of pod {pod} does not require client certificates on port {port} although its mode is STRICT: the proxy has not received the policy."),
+  MTLS901: entry("MTLS901", "ServiceNotFound", "warning",
+    "The target service does not exist.",
+    "Service {service} does not exist{suggestion}."),
+  MTLS902: entry("MTLS902", "SourceNotFound", "warning",
+    "The source workload does not exist.",
+    "No Service, Deployment, StatefulSet or DaemonSet named {workload} exists{suggestion}."),
+  MTLS903: entry("MTLS903", "IstioctlAnalyzeMessage", "info",
+    "A message from istioctl analyze.",
+    "istioctl analyze {upstreamCode}: {message}"),
+} as const satisfies Record<string, CodeEntry>;
+
+export type Code = keyof typeof CODES;
+
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };

@@ -1,0 +1,69 @@
+import { CODES, type Code, type Severity } from "./codes.js";
+
+export type FixRisk = "low" | "medium" | "high";
+
+export interface Fix {
+  title: string;
+  risk: FixRisk;
+  /** The objects to apply (server-side apply), as YAML documents. */
+  yaml: string;
+  /** Every object it touches, as `Kind ns/name`. */
+  targets: string[];
+  /** True when the fix is shown for a person to apply by hand (deletions, merges): never applied by the bot. */
+  manual?: boolean;
+}
+
+export interface Finding {
+  code: Code;
+  name: string;
+  severity: Severity;
+  resource: string;
+  message: string;
+  evidence: string[];
+  upstreamCode?: string;
+  fixes: Fix[];
+}
+
+export type MessageParams = Record<string, string | number>;
+
+export class FindingTemplateError extends Error {
+  override readonly name = "FindingTemplateError";
+}
+
+/** Fills a code's template. A placeholder without a parameter is a programming error and throws. */
+export function formatMessage(code: Code, params: MessageParams): string {
+  return CODES[code].template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new FindingTemplateError(`${code}: no value for {${key}}`);
+    return String(value);
+  });
+}
+
+export interface FindingInput {
+  resource: string;
+  params: MessageParams;
+  evidence?: string[];
+  fixes?: Fix[];
+  upstreamCode?: string;
+  /** Only for MTLS903, whose severity is istioctl's. */
+  severity?: Severity;
+}
+
+/** The one way to build a finding: name, severity and message all come from the codes table. */
+export function newFinding(code: Code, input: FindingInput): Finding {
+  const entry = CODES[code];
+  if (input.severity !== undefined && code !== "MTLS903") {
+    throw new FindingTemplateError(`${code} has a fixed severity`);
+  }
+  const finding: Finding = {
+    code,
+    name: entry.name,
+    severity: input.severity ?? entry.severity,
+    resource: input.resource,
+    message: formatMessage(code, input.params),
+    evidence: input.evidence ?? [],
+    fixes: input.fixes ?? [],
+  };
+  if (input.upstreamCode !== undefined) finding.upstreamCode = input.upstreamCode;
+  return finding;
+}

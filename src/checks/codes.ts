@@ -98,7 +98,7 @@ export const CODES = {
     "{subject}: {problem}."),
   MTLS405: entry("MTLS405", "TlsErrorsInProxyLogs", "warning",
     "Proxy logs hold TLS failures.",
-    "The proxy log of pod {pod} holds {count} TLS failure line(s)."),
+    "The proxy log of pod {pod} holds {count} TLS failure line(s) ({kinds}), e.g. {samples}."),
   MTLS406: entry("MTLS406", "ControlPlaneCertificateEvents", "warning",
     "Events in the control plane namespace report certificate signing or CA failures.",
     "Namespace {namespace} has {count} certificate or CA failure event(s): {sample}."),

@@ -53,7 +53,11 @@ export interface CheckContext {
   /** The namespaces a scan covers, or the target's and source's namespaces in `check`. */
   readonly namespaces: readonly string[];
   readonly options: CheckOptions;
+  /** In `check`: what was asked for and does not exist (MTLS901/902). */
+  readonly missing: { target?: { service: string; namespace: string }; source?: { name: string; namespace: string } };
   report(finding: Finding): void;
+  /** The check cannot run on this snapshot (its data is absent): reported as skipped with the reason. */
+  skip(reason: string): void;
 }
 
 /** A check: a pure function over a snapshot that reports findings through its context. */

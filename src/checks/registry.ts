@@ -1,0 +1,33 @@
+import { authorization } from "./authorization.js";
+import { authorizationReferences } from "./authorization-references.js";
+import { destinationRuleTls } from "./destination-rule-tls.js";
+import { mixedSidecarService } from "./mixed-sidecar-service.js";
+import { namespaceInjectionCheck } from "./namespace-injection.js";
+import { peerAuthenticationConflicts } from "./peer-authentication-conflicts.js";
+import { peerAuthenticationSelectors } from "./peer-authentication-selectors.js";
+import { plaintextClient } from "./plaintext-client.js";
+import { portLevelMtls } from "./port-level-mtls.js";
+import { probes } from "./probes.js";
+import { proxyReadiness } from "./proxy-readiness.js";
+import { sidecarPresence } from "./sidecar-presence.js";
+import { targetResolution } from "./target-resolution.js";
+import { targetServerMode } from "./target-server-mode.js";
+import type { Check } from "./types.js";
+
+/** Every check, in the order their findings are easiest to read. */
+export const CHECKS: readonly Check[] = [
+  targetResolution,
+  sidecarPresence,
+  namespaceInjectionCheck,
+  proxyReadiness,
+  mixedSidecarService,
+  plaintextClient,
+  destinationRuleTls,
+  peerAuthenticationConflicts,
+  portLevelMtls,
+  peerAuthenticationSelectors,
+  targetServerMode,
+  authorization,
+  authorizationReferences,
+  probes,
+];

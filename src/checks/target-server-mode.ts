@@ -1,0 +1,25 @@
+import { connectionFor } from "../mesh/connection.js";
+import { newFinding } from "./finding.js";
+import { clientOf } from "./subjects.js";
+import type { Check } from "./types.js";
+
+export const targetServerMode: Check = {
+  name: "target-server-mode",
+  description: "Target ports whose effective mode accepts plaintext (PERMISSIVE) or has mutual TLS off (DISABLE).",
+  inputs: ["pods", "namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
+  codes: ["MTLS210", "MTLS211"],
+  run(ctx) {
+    for (const target of ctx.targets) {
+      for (const c of connectionFor(ctx.view, target, clientOf(ctx, target))) {
+        if (c.targetDataPlane === "none") continue;
+        if (c.server.mode === "STRICT") continue;
+        const params = {
+          target: target.resource,
+          port: `${c.port.port} (container port ${c.port.targetPort})`,
+          policy: c.server.policyRef === "default" ? "default: no PeerAuthentication applies" : `PeerAuthentication ${c.server.policyRef}`,
+        };
+        ctx.report(newFinding(c.server.mode === "PERMISSIVE" ? "MTLS210" : "MTLS211", { resource: target.resource, params }));
+      }
+    }
+  },
+};

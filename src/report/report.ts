@@ -1,0 +1,59 @@
+import type { Severity } from "../checks/codes.js";
+import type { Finding } from "../checks/finding.js";
+import type { ClientSends, Outcome } from "../mesh/connection.js";
+
+export interface ReportPort {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  appProtocol?: string;
+}
+
+export interface MtlsRow {
+  /** In `scan` reports, which Service the row is about (`ns/name`). */
+  service?: string;
+  port: number;
+  targetPort: number | string;
+  serverMode: "STRICT" | "PERMISSIVE" | "DISABLE";
+  serverPolicy: string;
+  clientSends: ClientSends | null;
+  clientPolicy: string | null;
+  outcome: Outcome;
+}
+
+export interface CertificateRow {
+  name: string;
+  type: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  valid: boolean;
+  uriSans: string[];
+  trustDomain: string | null;
+}
+
+export interface ProxyReport {
+  pod: string;
+  certificates: CertificateRow[];
+}
+
+export interface CheckStatus {
+  name: string;
+  status: "ran" | "skipped" | "failed";
+  detail: string;
+}
+
+/** The report contract of DESIGN.md: what `--output json` prints and the worker renders to Slack. */
+export interface Report {
+  target: { service: string; namespace: string; ports: ReportPort[] } | null;
+  source: { kind: string; name: string; namespace: string } | null;
+  /** Scan reports: the namespaces covered. */
+  scope?: { namespaces: string[] };
+  verdict: "ok" | Severity;
+  findings: Finding[];
+  mtls: MtlsRow[];
+  proxies: ProxyReport[];
+  checks: CheckStatus[];
+  /** When the diagnosis ran (or the `--now` it was told). */
+  generatedAt: string;
+}

@@ -24,7 +24,11 @@ export const proxyLogs: Check = {
       const scan = scanTlsFailures(log);
       if (scan.count === 0) continue;
       const ref = podRef(pod);
-      const samples = scan.samples.map((s) => (s.length > MESSAGE_SAMPLE_LENGTH ? `${s.slice(0, MESSAGE_SAMPLE_LENGTH - 1)}…` : s));
+      const samples = scan.samples.map((sample) => {
+        // Tabs of the agent's log format would break a one-paragraph message.
+        const flat = sample.replace(/\s+/g, " ");
+        return flat.length > MESSAGE_SAMPLE_LENGTH ? `${flat.slice(0, MESSAGE_SAMPLE_LENGTH - 1)}…` : flat;
+      });
       ctx.report(
         newFinding("MTLS405", {
           resource: `Pod ${ref}`,

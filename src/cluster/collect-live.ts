@@ -147,8 +147,9 @@ const TYPES_BY_INPUT: Partial<Record<Input, readonly ResourceType[]>> = {
 
 /**
  * What each namespace is listed for. A target namespace holds the server side (pods, policies, events);
- * a source namespace only what resolves the client and its outbound rules (its pods are listed by the
- * source's selector, never all of them); the root namespace holds mesh-wide policies and mesh config.
+ * a source namespace only the client's outbound rules here: the client itself is resolved step by step
+ * (listSource), its pods listed by its selector, never all of them; the root namespace holds mesh-wide
+ * policies and mesh config.
  */
 const ROLE_INPUTS = {
   target: [
@@ -163,7 +164,7 @@ const ROLE_INPUTS = {
     "sidecars",
     "events",
   ],
-  source: ["services", "workloads", "serviceAccounts", "destinationRules", "sidecars"],
+  source: ["serviceAccounts", "destinationRules", "sidecars"],
   root: ["peerAuthentications", "destinationRules", "authorizationPolicies", "meshConfig", "events"],
 } as const satisfies Record<string, readonly Input[]>;
 
@@ -176,6 +177,8 @@ const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** The label every Namespace carries (Kubernetes ≥ 1.21): lets one request fetch a few namespaces by name. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 const NAMES_PER_SELECTOR = 100;
+/** A source Service's pods normally share one owner; a few more cover a rollout in progress. */
+const MAX_SOURCE_OWNERS = 3;
 
 /**
  * Fills a snapshot from a live cluster with exactly the inputs of the plan, scoped to its namespaces.
@@ -248,7 +251,6 @@ class LiveCollector {
     const lists: Promise<unknown>[] = [];
     const authorizationLists: Promise<unknown>[] = [];
     const meshConfigLists: Promise<unknown>[] = [];
-    const sourceObjects: Promise<unknown>[] = [];
     const targetObjects: Promise<unknown>[] = [];
     for (const [namespace, nsRoles] of roles) {
       for (const input of this.inputsFor(nsRoles)) {
@@ -259,13 +261,12 @@ class LiveCollector {
           lists.push(task);
           if (input === "authorizationPolicies") authorizationLists.push(task);
           if (input === "meshConfig") meshConfigLists.push(task);
-          if (namespace === plan.source?.namespace && (input === "services" || input === "workloads")) sourceObjects.push(task);
           if (namespace === plan.target.namespace && (input === "services" || input === "pods")) targetObjects.push(task);
         }
       }
     }
 
-    const sourcePods = Promise.all(sourceObjects).then(() => this.listSourcePods(plan));
+    const sourcePods = this.listSource(plan);
     const namespaces = Promise.all([...authorizationLists, ...meshConfigLists]).then(async () => {
       const extraRoots = await this.listExtraRootNamespaces([plan.rootNamespace]);
       await this.collectNamespaces([plan.target.namespace, plan.source?.namespace, plan.rootNamespace, ...extraRoots]);
@@ -347,29 +348,62 @@ class LiveCollector {
     const inputs = new Set<Input>();
     for (const role of roles) {
       for (const input of ROLE_INPUTS[role]) {
-        const neededForProxies =
-          this.wantsProxies && (role === "target" ? input === "pods" || input === "services" : role === "source" && (input === "services" || input === "workloads"));
-        // The source's pods are listed by its selector once it is resolved, so services and workloads are read for that too.
-        const neededForSourcePods = this.wants("pods") && role === "source" && (input === "services" || input === "workloads");
-        if (this.wants(input) || neededForProxies || neededForSourcePods) inputs.add(input);
+        const neededForProxies = this.wantsProxies && role === "target" && (input === "pods" || input === "services");
+        if (this.wants(input) || neededForProxies) inputs.add(input);
       }
     }
     return [...inputs];
   }
 
-  /** The source's pods in their own namespace, by the source's selector: never every pod of that namespace. */
-  private async listSourcePods(plan: CheckCollectPlan): Promise<void> {
+  /**
+   * The `--from` client in a namespace other than the target's, with as few requests as resolving it
+   * takes: the namespace's Services (a Service of that name wins, and their names are what MTLS902
+   * suggests); for a Service, its pods by its selector and the workload that owns them, by name; else
+   * the namespace's Deployments, StatefulSets and DaemonSets, then the pods of the one named so.
+   */
+  private async listSource(plan: CheckCollectPlan): Promise<void> {
     const source = plan.source;
     if (!source || source.namespace === plan.target.namespace) return;
-    if (!this.wants("pods") && !this.wantsProxies) return;
-    const blocked = this.failuresIn(["services", "workloads"], source.namespace);
-    if (blocked.length > 0) {
-      this.fail("pods", `the pods of ${source.namespace}/${source.name} were not listed: ${summarise(blocked)}`, source.namespace);
+    const wantsPods = this.wants("pods") || this.wantsProxies;
+    if (!wantsPods && !this.wants("services") && !this.wants("workloads")) return;
+    const ns = source.namespace;
+    await this.listInto("services", SERVICE, ns, {});
+    const servicesFailed = this.failuresIn(["services"], ns);
+    if (servicesFailed.length > 0) {
+      if (wantsPods) this.fail("pods", `the pods of ${ns}/${source.name} were not listed: ${summarise(servicesFailed)}`, ns);
+      if (this.wants("workloads")) this.fail("workloads", `the workload of ${ns}/${source.name} was not read: ${summarise(servicesFailed)}`, ns);
       return;
     }
+    const isService = this.snapshot.services.some((s) => s.metadata?.namespace === ns && s.metadata?.name === source.name);
+    if (!isService) {
+      await Promise.all(WORKLOAD_TYPES.map((type) => this.listInto("workloads", type, ns, {})));
+    }
     const resolved = resolveSourceSelector(this.snapshot, source);
-    if (!resolved) return;
-    await this.listInto("pods", POD, source.namespace, { labelSelector: labelSelectorQuery(resolved.selector) });
+    if (!resolved || !wantsPods) return;
+    if (this.failuresIn(["workloads"], ns).length > 0) return;
+    await this.listInto("pods", POD, ns, { labelSelector: labelSelectorQuery(resolved.selector) });
+    if (isService && this.wants("workloads")) await this.getOwners(ns);
+  }
+
+  /**
+   * The workloads owning a source Service's pods (the only pods listed in its namespace), fetched by
+   * name; a Deployment's name is its ReplicaSet's without the `pod-template-hash` suffix.
+   */
+  private async getOwners(namespace: string): Promise<void> {
+    const pods = this.snapshot.pods.filter((p) => p.metadata?.namespace === namespace);
+    const owners = new Map<string, ResourceType>();
+    for (const pod of pods) {
+      const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+      const hash = pod.metadata?.labels?.["pod-template-hash"];
+      if (owner?.kind === "ReplicaSet" && owner.name && hash && owner.name.endsWith(`-${hash}`)) {
+        owners.set(`Deployment/${owner.name.slice(0, -hash.length - 1)}`, WORKLOAD_TYPES[0] as ResourceType);
+      } else if (owner?.name && (owner.kind === "StatefulSet" || owner.kind === "DaemonSet" || owner.kind === "Deployment")) {
+        const type = WORKLOAD_TYPES.find((t) => t.kind === owner.kind);
+        if (type) owners.set(`${owner.kind}/${owner.name}`, type);
+      }
+    }
+    const wanted = [...owners].slice(0, MAX_SOURCE_OWNERS);
+    await Promise.all(wanted.map(([key, type]) => this.getInto("workloads", type, namespace, key.slice(key.indexOf("/") + 1))));
   }
 
   /**
@@ -579,6 +613,25 @@ class LiveCollector {
       }
     } catch (err) {
       this.fail(input, err instanceof KubeApiError ? err.message : `cannot list ${type.plural}: ${(err as Error).message}`, namespace);
+    }
+  }
+
+  /** Reads one object by name into the snapshot; absent is not a failure. */
+  private async getInto(input: Input, type: ResourceType, namespace: string, name: string): Promise<void> {
+    const version = type.versions[0] ?? "v1";
+    const prefix = type.group === "" ? `/api/${version}` : `/apis/${type.group}/${version}`;
+    const resource = type.group === "" ? type.plural : `${type.plural}.${type.group}`;
+    const action: KubeAction = { verb: "get", resource, namespace, name };
+    try {
+      const body = await this.client.getJson(
+        `${prefix}/namespaces/${encodeURIComponent(namespace)}/${type.plural}/${encodeURIComponent(name)}`,
+        {},
+        action,
+      );
+      addObject(this.snapshot, normalise(body, type.kind, type.group === "" ? version : `${type.group}/${version}`));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.failure === "not-found") return;
+      this.fail(input, err instanceof KubeApiError ? err.message : `cannot get ${resource} ${namespace}/${name}: ${(err as Error).message}`, namespace);
     }
   }
 

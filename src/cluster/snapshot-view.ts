@@ -134,7 +134,8 @@ export class SnapshotView {
     return this.index.memo("nsNames", () => {
       const names = new Set<string>();
       for (const n of this.snap.namespaces) if (n.metadata?.name) names.add(n.metadata.name);
-      for (const list of [this.snap.pods, this.snap.services, this.snap.workloads]) {
+      const s = this.snap;
+      for (const list of [s.pods, s.services, s.workloads, s.peerAuthentications, s.destinationRules, s.authorizationPolicies]) {
         for (const o of list) if (o.metadata?.namespace) names.add(o.metadata.namespace);
       }
       return [...names].sort();

@@ -11,7 +11,7 @@ const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
 /** `kubectl rollout restart`, as a server-side apply of the pod template annotation it sets. */
 export function restartFix(workload: Workload, now: Date, why: string): Fix {
   const ref = `${workload.kind} ${workload.metadata?.namespace}/${workload.metadata?.name}`;
-  return newFix(`Restart ${ref} ${why}`, "medium", [workloadTemplatePatch(workload, { [RESTARTED_AT]: now.toISOString() })]);
+  return newFix(`Restart ${ref} ${why}`, "medium", [workloadTemplatePatch(workload, { [RESTARTED_AT]: now.toISOString().replace(/\.\d{3}Z$/, "Z") })]);
 }
 
 /**

@@ -52,6 +52,8 @@ function reportDenials(ctx: CheckContext, target: Target, source: Source): void 
   const denials = new Map<string, { verdict: AuthzVerdict; ports: Set<number>; pods: Set<string> }>();
   for (const pod of representativePods(target)) {
     for (const c of connections) {
+      // A refused connection never reaches authorization: that is a transport finding.
+      if (c.outcome === "refused") continue;
       const port = containerPortFor(pod, c.port.targetPort);
       if (port === undefined) continue;
       const peer = { namespace: source.namespace, serviceAccount: sa, mtls: c.outcome === "ok" };

@@ -104,7 +104,7 @@ export const CODES = {
     "Namespace {namespace} has {count} certificate or CA failure event(s): {sample}."),
   MTLS501: entry("MTLS501", "HttpProbeNotRewritten", "critical",
     "An HTTP/gRPC probe on a STRICT port was not rewritten to the proxy's status port.",
-    "Pod {pod}: the {probes} of container {container} call port {port}, which is STRICT, and were not rewritten to the sidecar's status port 15020: kubelet has no mesh certificate, so the probe fails."),
+    "Pod {pod}: {probes} of container {container} on STRICT port {port}, not rewritten to the sidecar's status port 15020: kubelet has no mesh certificate, so the probe fails."),
   MTLS502: entry("MTLS502", "ContainersRestartingOnProbes", "warning",
     "Target containers restart on probe failures or terminations.",
     "Pod {pod}: container {container} has restarted {restarts} time(s){why}."),

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Pod } from "../../src/cluster/kube-types.js";
 import { emptySnapshot, type ClusterSnapshot } from "../../src/cluster/snapshot.js";
 import { startFakeKubeApi, type FakeKubeApi } from "./fake-kube-api.js";
+import { SHARED_DIR, sharedAvailable } from "./shared-dir.js";
 
 const SSA = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply);
 const MERGE = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
@@ -435,13 +436,10 @@ describe("fake Kubernetes API server with the real client-node", () => {
   });
 });
 
-const SHARED = path.resolve(process.cwd(), "../shared");
-const HEALTHY_MESH = path.join(SHARED, "scenarios/09-healthy-mesh/snapshot");
-if (!existsSync(HEALTHY_MESH)) {
-  console.warn(`NOTICE: ${HEALTHY_MESH} is absent; the fake-kube-api tests on the 09-healthy-mesh scenario are skipped`);
-}
+const HEALTHY_MESH = path.join(SHARED_DIR, "scenarios/09-healthy-mesh/snapshot");
+const healthyMeshPresent = sharedAvailable("the fake-kube-api tests on the 09-healthy-mesh scenario") && existsSync(HEALTHY_MESH);
 
-describe.skipIf(!existsSync(HEALTHY_MESH))("fake Kubernetes API server on the 09-healthy-mesh snapshot directory", () => {
+describe.skipIf(!healthyMeshPresent)("fake Kubernetes API server on the 09-healthy-mesh snapshot directory", () => {
   let fake: FakeKubeApi;
 
   beforeEach(async () => {

@@ -64,6 +64,7 @@ export interface RecordedRequest {
   path: string;
   /** Query parameters (the last value where one repeats; exec's `command` is in `command`). */
   query: Record<string, string>;
+  /** "get" for non-resource requests (discovery, `/version`, `/healthz`), which have no `resource`. */
   verb: FakeVerb;
   /** Resource requests: the plural, with `/subresource` when there is one (`pods/log`). */
   resource?: string;
@@ -227,13 +228,16 @@ class FakeKubeApiServer implements FakeKubeApi {
     const record = this.record(req, url);
     try {
       const raw = await readBody(req);
-      if (raw !== "") record.body = parseBody(raw, record.contentType);
+      if (raw !== "") {
+        record.body = raw;
+        record.body = parseBody(raw, record.contentType);
+      }
       await this.delay();
       if (this.closed) {
         res.destroy();
         return;
       }
-      const answer = this.route(req, url, record, res);
+      const answer = this.route(url, record, res);
       if (answer === undefined) return;
       record.status = answer.status;
       send(res, answer);
@@ -275,7 +279,7 @@ class FakeKubeApiServer implements FakeKubeApi {
   }
 
   /** Answers a request, or returns undefined when it took the response over (a watch). */
-  private route(req: IncomingMessage, url: URL, record: RecordedRequest, res: ServerResponse): Answer | undefined {
+  private route(url: URL, record: RecordedRequest, res: ServerResponse): Answer | undefined {
     const segments = pathSegments(url);
     const nonResource = this.nonResource(segments);
     if (nonResource !== undefined) return nonResource;
@@ -301,7 +305,8 @@ class FakeKubeApiServer implements FakeKubeApi {
       case "list":
         return this.list(resource, apiVersion, path.namespace, record.query);
       case "watch":
-        this.watch(resource, apiVersion, path.namespace, record.query, req, res);
+        record.status = 200;
+        this.watch(resource, apiVersion, path.namespace, record.query, res);
         return undefined;
       case "get": {
         const found = this.store.get(resource, path.namespace, path.name ?? "");
@@ -321,10 +326,7 @@ class FakeKubeApiServer implements FakeKubeApi {
       case "patch": {
         if (path.name === undefined) throw KubeStatusError.withCode(405, `the server does not allow this method on the requested resource`);
         const contentType = record.contentType ?? "";
-        const { object, created } = this.store.patch(resource, path.namespace, path.name, contentType, record.body, {
-          ...write,
-          force: record.query.force === "true",
-        });
+        const { object, created } = this.store.patch(resource, path.namespace, path.name, contentType, record.body, write);
         return { status: created ? 201 : 200, body: present(object, resource, apiVersion, false) };
       }
       case "delete": {
@@ -439,7 +441,6 @@ class FakeKubeApiServer implements FakeKubeApi {
     apiVersion: string,
     namespace: string | undefined,
     query: Record<string, string>,
-    req: IncomingMessage,
     res: ServerResponse,
   ): void {
     const selected = selectorFilter(resource, query);
@@ -483,7 +484,6 @@ class FakeKubeApiServer implements FakeKubeApi {
       this.watches.delete(res);
     };
     res.on("close", stop);
-    req.on("close", stop);
   }
 
   private podLog(namespace: string, name: string, query: Record<string, string>): Answer {

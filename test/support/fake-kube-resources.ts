@@ -116,7 +116,7 @@ export function groupVersion(group: string, version: string): string {
 }
 
 /** The groups the fake serves, in the order `/apis` lists them (core excluded). */
-export function servedGroups(): { name: string; versions: string[] }[] {
+function servedGroups(): { name: string; versions: string[] }[] {
   const groups = new Map<string, Set<string>>();
   for (const r of FAKE_KUBE_RESOURCES) {
     if (r.group === "") continue;

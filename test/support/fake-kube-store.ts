@@ -203,7 +203,11 @@ export class FakeKubeStore {
     return this.write(resource, existing, obj, options, "Update");
   }
 
-  patch(resource: FakeResource, namespace: string | undefined, name: string, contentType: string, body: unknown, options: WriteOptions & { force: boolean }): WriteResult {
+  /**
+   * Server-side apply merges the configuration into the stored object (creating it when absent). The
+   * fake keeps no per-field ownership, so `force` changes nothing: use a `conflict` rule for conflicts.
+   */
+  patch(resource: FakeResource, namespace: string | undefined, name: string, contentType: string, body: unknown, options: WriteOptions): WriteResult {
     const existing = this.get(resource, namespace, name);
     if (contentType === PATCH_TYPES.apply) return this.apply(resource, namespace, name, existing, body, options);
     if (existing === undefined) throw KubeStatusError.notFound({ group: resource.group, plural: resource.plural, name });
@@ -235,7 +239,7 @@ export class FakeKubeStore {
     name: string,
     existing: StoredObject | undefined,
     body: unknown,
-    options: WriteOptions & { force: boolean },
+    options: WriteOptions,
   ): WriteResult {
     if (options.fieldManager === undefined || options.fieldManager === "") {
       throw new KubeStatusError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {

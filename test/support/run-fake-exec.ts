@@ -1,7 +1,7 @@
 import type { WebSocket } from "ws";
 
 /** Subprotocols the fake accepts for exec, most preferred first, as kubelet does. */
-export const EXEC_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io", "channel.k8s.io"] as const;
+const EXEC_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io", "channel.k8s.io"] as const;
 
 const STDOUT = 1;
 const STDERR = 2;

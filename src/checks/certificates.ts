@@ -68,10 +68,11 @@ function checkValidity(ctx: CheckContext, proxy: InspectedProxy): void {
   const leaf = proxy.leaf;
   if (!leaf) return;
   const remaining = Date.parse(leaf.notAfter) - ctx.now.getTime();
+  if (remaining > ctx.options.certificateWarningMs) return;
   const base = { resource: `Pod ${proxy.ref}`, evidence: certificateEvidence(leaf, ctx.now), fixes: restartFixes(ctx, proxy.pod) };
   if (remaining <= 0) {
     ctx.report(newFinding("MTLS401", { ...base, params: { pod: proxy.ref, notAfter: leaf.notAfter, serial: leaf.serial } }));
-  } else if (remaining <= ctx.options.certificateWarningMs) {
+  } else {
     ctx.report(
       newFinding("MTLS402", {
         ...base,
@@ -127,15 +128,18 @@ function checkOwnChain(ctx: CheckContext, proxy: InspectedProxy): void {
 /** Why a source proxy and a target proxy cannot verify each other, or undefined when they can. */
 function crossProblem(source: InspectedProxy, target: InspectedProxy): string | undefined {
   const problems: string[] = [];
+  let compared = false;
   if (source.selfVerified && target.trust.roots.length > 0) {
+    compared = true;
     const v = verifyChain(source.trust.chain, target.trust.roots);
     if (!v.ok) problems.push(`the target does not accept the source's certificate (${v.reason})`);
   }
   if (target.selfVerified && source.trust.roots.length > 0) {
+    compared = true;
     const v = verifyChain(target.trust.chain, source.trust.roots);
     if (!v.ok) problems.push(`the source does not accept the target's certificate (${v.reason})`);
   }
-  const compared = (source.selfVerified && target.trust.roots.length > 0) || (target.selfVerified && source.trust.roots.length > 0);
+  // Without a usable chain on either side, disjoint root sets are still proof enough.
   if (!compared && source.trust.roots.length > 0 && target.trust.roots.length > 0) {
     const targetRoots = rootFingerprints(target.trust.roots);
     if (!source.trust.roots.some((r) => targetRoots.has(r.fingerprint256))) problems.push("they share no root certificate");

@@ -114,7 +114,7 @@ export const envoyConfig: Check = {
   name: "envoy-config",
   description:
     "What the proxies were actually configured with: a source's outbound cluster without TLS to a STRICT port, and a target's inbound listener that does not require client certificates on a STRICT port.",
-  inputs: ["configDumps", "pods", "namespaces", "peerAuthentications", "meshConfig"],
+  inputs: ["configDumps", "namespaces", "peerAuthentications", "meshConfig"],
   codes: ["MTLS601", "MTLS602"],
   run(ctx) {
     const dumps = new Set<string>();

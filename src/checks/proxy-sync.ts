@@ -6,7 +6,17 @@ import { subjectPods } from "./subjects.js";
 import type { Check } from "./types.js";
 
 /** States of `istioctl proxy-status` that mean the proxy does not run the configuration istiod computed. */
-const OUT_OF_SYNC = new Set(["STALE", "NOT SENT", "ERROR"]);
+const OUT_OF_SYNC = new Set(["STALE", "ERROR"]);
+/**
+ * NOT SENT only matters for the types every sidecar subscribes to and mTLS lives in (clusters carry the
+ * client TLS, listeners the server's): a TCP-only proxy is never sent routes, and older istioctl
+ * versions print NOT SENT for an unused ECDS.
+ */
+const MUST_BE_SENT = new Set(["CDS", "LDS"]);
+
+function outOfSync(type: string, state: string): boolean {
+  return OUT_OF_SYNC.has(state) || (state === "NOT SENT" && MUST_BE_SENT.has(type));
+}
 
 function describeEntry(entry: ProxyStatusEntry): string {
   const types = Object.entries(entry.types).map(([type, state]) => `${type} ${state}`);
@@ -18,7 +28,7 @@ function describeEntry(entry: ProxyStatusEntry): string {
 function describeOutOfSync(entry: ProxyStatusEntry): string | undefined {
   const byState = new Map<string, string[]>();
   for (const [type, state] of Object.entries(entry.types)) {
-    if (!OUT_OF_SYNC.has(state)) continue;
+    if (!outOfSync(type, state)) continue;
     const list = byState.get(state) ?? [];
     list.push(type);
     byState.set(state, list);

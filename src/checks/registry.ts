@@ -1,4 +1,10 @@
 import { authorization } from "./authorization.js";
+import { certificates } from "./certificates.js";
+import { controlPlaneEvents } from "./control-plane-events.js";
+import { envoyConfig } from "./envoy-config.js";
+import { istioctlAnalyze } from "./istioctl-analyze.js";
+import { proxyLogs } from "./proxy-logs.js";
+import { proxySync } from "./proxy-sync.js";
 import { authorizationReferences } from "./authorization-references.js";
 import { destinationRuleTls } from "./destination-rule-tls.js";
 import { mixedSidecarService } from "./mixed-sidecar-service.js";
@@ -12,6 +18,7 @@ import { proxyReadiness } from "./proxy-readiness.js";
 import { sidecarPresence } from "./sidecar-presence.js";
 import { targetResolution } from "./target-resolution.js";
 import { targetServerMode } from "./target-server-mode.js";
+import type { Input } from "../cluster/snapshot.js";
 import type { Check } from "./types.js";
 
 /** Every check, in the order their findings are easiest to read. */
@@ -30,4 +37,15 @@ export const CHECKS: readonly Check[] = [
   authorization,
   authorizationReferences,
   probes,
+  proxySync,
+  certificates,
+  proxyLogs,
+  controlPlaneEvents,
+  envoyConfig,
+  istioctlAnalyze,
 ];
+
+/** Every input some check reads: what a live collection fetches. */
+export function inputsOf(checks: readonly Check[] = CHECKS): Set<Input> {
+  return new Set(checks.flatMap((c) => [...c.inputs]));
+}

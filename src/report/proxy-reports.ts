@@ -1,6 +1,7 @@
 import type { Pod } from "../cluster/kube-types.js";
 import type { SnapshotView } from "../cluster/snapshot-view.js";
 import { podRef } from "../mesh/proxy.js";
+import { certificateTable } from "../proxy/certificates.js";
 import type { ProxyReport } from "./report.js";
 
 /** The certificates each inspected proxy holds (pods whose config dump the snapshot has). */
@@ -13,8 +14,7 @@ export function proxyReports(view: SnapshotView, pods: readonly Pod[], now: Date
     seen.add(ref);
     const dump = view.proxyData().get(ref)?.configDump;
     if (dump === undefined) continue;
-    void now;
-    reports.push({ pod: ref, certificates: [] });
+    reports.push({ pod: ref, certificates: certificateTable(dump, now) });
   }
   return reports;
 }

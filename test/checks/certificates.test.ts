@@ -17,7 +17,6 @@ function dumpOf(path: string): unknown {
 }
 const expiredDump = () => dumpOf(`04-expired-workload-certificate/snapshot/proxies/${EXPIRED_POD}`);
 const recsDump = () => dumpOf(`09-healthy-mesh/snapshot/proxies/${RECS_POD}`);
-const webDump = () => dumpOf(`09-healthy-mesh/snapshot/proxies/${WEB_POD}`);
 
 type Secret = { name: string };
 type Dump = { configs: { dynamic_active_secrets?: Secret[] }[] };

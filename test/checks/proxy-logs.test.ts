@@ -23,7 +23,7 @@ describe("proxy-logs (MTLS405)", () => {
     expect(codesAndResources(report.findings)).toEqual([`MTLS405 Pod shop/${podName("api", "p1")}`]);
     const [finding] = report.findings;
     expect(finding?.message).toMatch(
-      new RegExp(`^The proxy log of pod shop/${podName("api", "p1")} holds 4 TLS failure line\\(s\\) \\(CERTIFICATE_VERIFY_FAILED, SSLV3_ALERT, certificate signing, x509\\), e\\.g\\. "`),
+      new RegExp(`^The proxy log of pod shop/${podName("api", "p1")} holds 4 TLS failure line\\(s\\) \\(CERTIFICATE_VERIFY_FAILED, SSLV3_ALERT, CSR signing, x509\\), e\\.g\\. "`),
     );
     expect(finding?.message).toContain("SSLV3_ALERT_CERTIFICATE_UNKNOWN");
     expect(finding?.evidence).toHaveLength(3);

@@ -11,7 +11,6 @@ export const targetServerMode: Check = {
   run(ctx) {
     for (const target of ctx.targets) {
       for (const c of connectionFor(ctx.view, target, clientOf(ctx, target))) {
-        if (c.targetDataPlane === "none") continue;
         if (c.server.mode === "STRICT") continue;
         const params = {
           target: target.resource,

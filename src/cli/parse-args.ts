@@ -60,7 +60,12 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
 function parseNow(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(date.getTime())) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
+  // The calendar date must exist as written (Date would turn February 30 into March 2).
+  const [, y, m, d] = match ?? [];
+  const calendar = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  const exists = calendar.getUTCFullYear() === Number(y) && calendar.getUTCMonth() === Number(m) - 1 && calendar.getUTCDate() === Number(d);
+  if (!match || !exists || Number.isNaN(date.getTime())) {
     throw new UsageError(`--now "${text}" is not an RFC 3339 time such as 2026-11-27T12:00:00Z`);
   }
   return date;

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, parseDocument } from "yaml";
 import { parseProxyStatus } from "../proxy/proxy-status.js";
 import { addObject, emptySnapshot, type ClusterSnapshot } from "./snapshot.js";
 
@@ -35,16 +35,24 @@ export async function loadSnapshotDir(dir: string): Promise<ClusterSnapshot> {
   }
   const snapshot = emptySnapshot();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  const files: string[] = [];
+  for (const e of entries) {
+    const full = path.join(e.parentPath, e.name);
+    // A linked file counts like any other (snapshots are often assembled from links).
+    if (e.isFile() || (e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())) files.push(full);
+  }
+  files.sort();
   for (const file of files) {
     const rel = path.relative(root, file).split(path.sep);
     if (rel[0] === "proxies") {
       await loadProxyFile(snapshot, file, rel);
     } else if (rel.length === 1 && /^proxy-status\.(txt|json)$/.test(rel[0] ?? "")) {
-      snapshot.proxyStatus = parseProxyStatus(await readText(file));
+      try {
+        snapshot.proxyStatus = parseProxyStatus(await readText(file));
+      } catch (err) {
+        if (err instanceof SnapshotError) throw err;
+        throw new SnapshotError(`${file}: not istioctl proxy-status output: ${(err as Error).message}`, file);
+      }
     } else if (OBJECT_FILE.test(file)) {
       for (const obj of parseObjectFile(await readText(file), file)) addObject(snapshot, obj);
     }
@@ -105,9 +113,16 @@ function parseJson(text: string, file: string): unknown {
   } catch (err) {
     const message = (err as Error).message;
     const position = /position (\d+)/.exec(message)?.[1];
-    const line = position === undefined ? undefined : text.slice(0, Number(position)).split("\n").length;
+    const line = position !== undefined ? text.slice(0, Number(position)).split("\n").length : jsonErrorLine(text);
     throw new SnapshotError(`${file}${line ? `:${line}` : ""}: not valid JSON: ${message}`, file, line);
   }
+}
+
+/** Node's JSON errors do not always say where: the YAML parser (JSON is YAML) finds the line. */
+function jsonErrorLine(text: string): number {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const line = doc.errors[0]?.linePos?.[0].line;
+  return line ?? text.trimEnd().split("\n").length;
 }
 
 function firstLine(text: string): string {

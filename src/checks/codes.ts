@@ -47,7 +47,7 @@ export const CODES = {
     "DestinationRule {rule} sets tls.mode DISABLE{where} for {target} port {port}, which is STRICT: the client's sidecar sends plaintext and is refused."),
   MTLS204: entry("MTLS204", "DestinationRuleNonIstioTls", "critical",
     "The DestinationRule that applies sends non-Istio TLS to a STRICT in-mesh port.",
-    "DestinationRule {rule} sets tls.mode {mode}{where} for {target} port {port}, which is STRICT behind sidecars: the server expects Istio mutual TLS and refuses it."),
+    "DestinationRule {rule} sets tls.mode {mode}{where} for {target} port {port}, which is STRICT in the mesh: the server expects Istio mutual TLS and refuses it."),
   MTLS205: entry("MTLS205", "IstioMutualToNonMeshDestination", "critical",
     "The DestinationRule that applies sends Istio mTLS to pods without a proxy.",
     "DestinationRule {rule} sets tls.mode ISTIO_MUTUAL{where} for {target}, whose pods have no sidecar: they cannot terminate Istio mutual TLS."),

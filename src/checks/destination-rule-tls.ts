@@ -29,9 +29,7 @@ interface Problem {
 function classify(tls: RuleTls, c: PortConnection): Code | undefined {
   const strictInMesh = c.server.mode === "STRICT" && c.targetDataPlane !== "none";
   if (tls.mode === "DISABLE" && strictInMesh) return "MTLS203";
-  if ((tls.mode === "SIMPLE" || tls.mode === "MUTUAL") && c.server.mode === "STRICT" && c.targetDataPlane === "sidecar") {
-    return "MTLS204";
-  }
+  if ((tls.mode === "SIMPLE" || tls.mode === "MUTUAL") && strictInMesh) return "MTLS204";
   if (tls.mode === "ISTIO_MUTUAL" && c.targetDataPlane === "none") return "MTLS205";
   return undefined;
 }
@@ -70,7 +68,7 @@ export const destinationRuleTls: Check = {
           problem.ports.push(c.port.port);
           problems.set(key, problem);
         }
-        const auto = meshConfigFor(ctx.view, client.namespace).enableAutoMtls;
+        const auto = meshConfigFor(ctx.view, target.namespace).enableAutoMtls;
         if (!auto && !c.ruleTls && c.server.mode === "STRICT" && c.targetDataPlane !== "none") autoOff.push(c);
       }
       for (const problem of problems.values()) {
@@ -100,7 +98,7 @@ export const destinationRuleTls: Check = {
             resource: target.resource,
             params: { target: target.resource, port: autoOff.map((c) => c.port.port).join(", ") },
             evidence: [
-              `enableAutoMtls: false in ${meshConfigFor(ctx.view, client.namespace).source ?? "the mesh config"}`,
+              `enableAutoMtls: false in ${meshConfigFor(ctx.view, target.namespace).source ?? "the mesh config"}`,
               rule ? `DestinationRule ${ruleRef(rule)} applies but sets no tls` : "no DestinationRule applies",
             ],
             fixes: [rule ? istioMutualRuleFix(rule, autoOff[0]?.port.port ?? 0, false) : newIstioMutualRuleFix(target)],

@@ -6,8 +6,15 @@ import { injectFix } from "../fixes/mesh-fixes.js";
 import { newFinding } from "./finding.js";
 import type { Check, CheckContext } from "./types.js";
 
-function subjectNamespaces(ctx: CheckContext): { ns: Namespace; workload?: Workload }[] {
-  const out: { ns: Namespace; workload?: Workload }[] = [];
+interface SubjectNamespace {
+  ns: Namespace;
+  workload?: Workload;
+  /** Its pods here are ambient by their own label: MTLS102 does not apply (MTLS106 still does). */
+  ambientPods?: boolean;
+}
+
+function subjectNamespaces(ctx: CheckContext): SubjectNamespace[] {
+  const out: SubjectNamespace[] = [];
   if (ctx.mode === "scan") {
     for (const ns of ctx.view.namespaces()) if (ctx.namespaces.includes(ns.metadata?.name ?? "")) out.push({ ns });
     return out;
@@ -21,9 +28,10 @@ function subjectNamespaces(ctx: CheckContext): { ns: Namespace; workload?: Workl
     if (seen.has(side.namespace)) continue;
     seen.add(side.namespace);
     const ns = ctx.view.namespace(side.namespace);
+    if (!ns) continue;
     // A namespace whose pods are ambient (by their own label) needs no namespace label.
-    if (!ns || (side.pods.length > 0 && side.pods.every((p) => dataPlane(ctx.view, p) === "ambient"))) continue;
-    out.push(side.workload ? { ns, workload: side.workload } : { ns });
+    const ambientPods = side.pods.length > 0 && side.pods.every((p) => dataPlane(ctx.view, p) === "ambient");
+    out.push({ ns, ambientPods, ...(side.workload ? { workload: side.workload } : {}) });
   }
   return out;
 }
@@ -35,12 +43,12 @@ export const namespaceInjectionCheck: Check = {
   codes: ["MTLS102", "MTLS106"],
   run(ctx) {
     const root = meshConfigFor(ctx.view).rootNamespace;
-    for (const { ns, workload } of subjectNamespaces(ctx)) {
+    for (const { ns, workload, ambientPods } of subjectNamespaces(ctx)) {
       const name = ns.metadata?.name ?? "";
       const injection = namespaceInjection(ns);
       const resource = `Namespace ${name}`;
       const system = ctx.mode === "scan" && isSystemNamespace(name, root);
-      if (!injection.injected && !injection.ambient && !injection.disabled && !system) {
+      if (!injection.injected && !injection.ambient && !injection.disabled && !system && !ambientPods) {
         ctx.report(
           newFinding("MTLS102", {
             resource,

@@ -4,10 +4,10 @@ import { injectionOptOut, namespaceInjection } from "../mesh/injection.js";
 import { dataPlane, isHostNetwork, podRef } from "../mesh/proxy.js";
 import { workloadPolicies } from "../mesh/server-mode.js";
 import { containerPortFor } from "../mesh/ports.js";
-import { injectFix, permissivePortFix } from "../fixes/mesh-fixes.js";
+import { injectFix, permissivePortFix, restartFix } from "../fixes/mesh-fixes.js";
 import { newFinding, type Fix } from "./finding.js";
 import { clientOf, joinPorts } from "./subjects.js";
-import type { Check, CheckContext, Target } from "./types.js";
+import type { Check, CheckContext, Source, Target } from "./types.js";
 
 function strictPorts(connections: PortConnection[]): PortConnection[] {
   return connections.filter((c) => c.server.mode === "STRICT" && c.targetDataPlane !== "none");
@@ -24,6 +24,21 @@ function permissiveFixes(ctx: CheckContext, target: Target, strict: PortConnecti
     fixes.push(permissivePortFix(existing, { name: target.name, namespace: target.namespace, selector }, containerPort));
   }
   return fixes;
+}
+
+/**
+ * Inject the client, where that can work: not for host-network pods (never in the mesh), not for a
+ * workload that opts out, not into a namespace that refuses injection. In an injected namespace a
+ * restart is enough.
+ */
+function injectClientFix(ctx: CheckContext, source: Source): Fix | undefined {
+  const template = source.workload?.spec?.template;
+  if (template?.spec?.hostNetwork === true || (source.pods.length > 0 && source.pods.every(isHostNetwork))) return undefined;
+  if (template && injectionOptOut(template)) return undefined;
+  const injection = namespaceInjection(ctx.view.namespace(source.namespace));
+  if (injection.disabled) return undefined;
+  if (injection.injected) return source.workload ? restartFix(source.workload, ctx.now, "so that its pods get a sidecar") : undefined;
+  return injectFix(ctx.view, source.namespace, source.workload, ctx.now);
 }
 
 function describeMode(c: PortConnection): string {
@@ -46,11 +61,8 @@ export const plaintextClient: Check = {
       const source = ctx.source;
       if (source && clientOf(ctx, target).dataPlane === "none") {
         const fixes = permissiveFixes(ctx, target, strict);
-        const template = source.workload?.spec?.template;
-        const injection = namespaceInjection(ctx.view.namespace(source.namespace));
-        if (!(template && injectionOptOut(template)) && !injection.disabled) {
-          fixes.push(injectFix(ctx.view, source.namespace, source.workload, ctx.now));
-        }
+        const injectable = injectClientFix(ctx, source);
+        if (injectable) fixes.push(injectable);
         ctx.report(
           newFinding("MTLS201", {
             resource: source.resource,

@@ -24,6 +24,22 @@ function containerPortForServicePort(ctx: CheckContext, namespace: string, pods:
   return undefined;
 }
 
+function serviceTargetPorts(ctx: CheckContext, namespace: string, pods: Pod[]): number[] {
+  const out: number[] = [];
+  for (const service of ctx.view.services(namespace)) {
+    const selector = service.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0) continue;
+    const selected = pods.filter((p) => matchesLabels(selector, p.metadata?.labels));
+    for (const port of service.spec?.ports ?? []) {
+      for (const pod of selected) {
+        const resolved = containerPortFor(pod, port.targetPort ?? port.port ?? 0);
+        if (resolved !== undefined) out.push(resolved);
+      }
+    }
+  }
+  return out;
+}
+
 export const portLevelMtls: Check = {
   name: "port-level-mtls",
   description: "portLevelMtls keys that are no container port of the selected pods, and portLevelMtls without a selector.",
@@ -49,6 +65,8 @@ export const portLevelMtls: Check = {
         if (pods.length === 0) continue;
         const ports = new Set<number>();
         for (const pod of pods) for (const p of declaredContainerPorts(pod)) ports.add(p);
+        // A Service's targetPort is a container port even when the container does not declare it.
+        for (const p of serviceTargetPorts(ctx, namespace, pods)) ports.add(p);
         for (const key of keys) {
           if (ports.has(Number(key))) continue;
           const containerPort = /^\d+$/.test(key) ? containerPortForServicePort(ctx, namespace, pods, Number(key)) : undefined;

@@ -37,12 +37,18 @@ export const targetResolution: Check = {
           .filter((w) => (SOURCE_WORKLOAD_KINDS as readonly string[]).includes(w.kind ?? ""))
           .map((w) => w.metadata?.name ?? ""),
       ];
+      const elsewhere = [
+        ...ctx.view.services().filter((s) => s.metadata?.name === source.name && s.metadata.namespace !== source.namespace),
+        ...ctx.view
+          .workloads()
+          .filter((w) => w.metadata?.name === source.name && w.metadata.namespace !== source.namespace && (SOURCE_WORKLOAD_KINDS as readonly string[]).includes(w.kind ?? "")),
+      ].map((o) => `${o.metadata?.name}.${o.metadata?.namespace}`);
       ctx.report(
         newFinding("MTLS902", {
           resource: `Workload ${source.namespace}/${source.name}`,
           params: {
             workload: `${source.name} in namespace ${source.namespace}`,
-            suggestion: suggestion(closestNames(source.name, candidates).map((n) => `${n}.${source.namespace}`)),
+            suggestion: suggestion([...new Set([...closestNames(source.name, candidates).map((n) => `${n}.${source.namespace}`), ...elsewhere])].slice(0, 3)),
           },
         }),
       );

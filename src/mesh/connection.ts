@@ -122,7 +122,8 @@ export function connectionFor(view: SnapshotView, target: Target, client: Client
           connection.clientSends = ruleTls.mode;
           connection.clientPolicy = `${rule.metadata?.namespace ?? ""}/${rule.metadata?.name ?? ""}`;
         } else {
-          const autoMtls = meshConfigFor(view, client.namespace).enableAutoMtls;
+          // FINDINGS.md: the mesh config is the one of the revision the target's namespace uses.
+          const autoMtls = meshConfigFor(view, target.namespace).enableAutoMtls;
           connection.clientSends = autoMtls && plane !== "none" && server.mode !== "DISABLE" ? "ISTIO_MUTUAL" : "PLAINTEXT";
           connection.clientPolicy = "auto";
         }

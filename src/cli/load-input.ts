@@ -1,4 +1,5 @@
 import { loadSnapshotDir } from "../cluster/load-snapshot-dir.js";
+import { applySnapshotInfo, readSnapshotInfo } from "../cluster/snapshot-info.js";
 import type { ClusterSnapshot } from "../cluster/snapshot.js";
 import type { DiagnoseRequest } from "../engine/request.js";
 import type { DiagnoseCommand } from "./parse-args.js";
@@ -21,7 +22,11 @@ export function toRequest(cmd: DiagnoseCommand, defaultNamespace: string, now: D
 /** Reads the snapshot directory, or collects from the live cluster, for a check or scan command. */
 export async function loadInput(cmd: DiagnoseCommand, now: Date): Promise<LoadedInput> {
   if (cmd.source.snapshot !== undefined) {
-    return { snapshot: await loadSnapshotDir(cmd.source.snapshot), request: toRequest(cmd, "default", now) };
+    const snapshot = await loadSnapshotDir(cmd.source.snapshot);
+    // A directory captured by `mtls-doctor snapshot` says what could not be captured, and why.
+    const info = await readSnapshotInfo(cmd.source.snapshot);
+    if (info) applySnapshotInfo(snapshot, info);
+    return { snapshot, request: toRequest(cmd, "default", now) };
   }
   // Loaded only for live use: the Kubernetes client is not needed to read a snapshot.
   const live = await import("./load-live.js");

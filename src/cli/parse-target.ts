@@ -18,7 +18,8 @@ export interface NameRef {
  */
 export function parseServiceRef(text: string, what: string): NameRef {
   const parts = text.trim().toLowerCase().split(".");
-  let [name, namespace] = parts;
+  const [first, namespace] = parts;
+  let name = first;
   const rest = parts.slice(2).join(".");
   if (parts.length > 2 && rest !== "svc" && rest !== "svc.cluster.local") {
     throw new UsageError(`${what} "${text}" is not <name>, <name>.<namespace> or <name>.<namespace>.svc.cluster.local`);

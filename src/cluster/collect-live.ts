@@ -10,7 +10,7 @@ import {
   defaultIstioctlRunner,
   type IstioctlRunner,
 } from "./istioctl.js";
-import { KubeApiError, KubeClient, type KubeAction } from "./kube-client.js";
+import { KubeApiError, KubeClient, kubeConfigOrigin, Semaphore, type KubeAction } from "./kube-client.js";
 import type { AuthorizationPolicy, KubeObject, Pod } from "./kube-types.js";
 import {
   labelSelectorQuery,
@@ -68,7 +68,7 @@ export interface CollectOptions {
   timeoutMs?: number;
   /** Per exec, log read and istioctl run. Default 30 s. */
   proxyTimeoutMs?: number;
-  /** `limit` of list requests; larger pages mean fewer round trips. Default 500. */
+  /** `limit` of list requests; larger pages mean fewer round trips. Default 1000. */
   pageSize?: number;
   /** API requests in flight at once. Default 16. */
   maxConcurrency?: number;
@@ -82,7 +82,10 @@ export interface CollectOptions {
   logTailLines?: number;
   /** Largest config dump read. Default 64 MiB. */
   maxConfigDumpBytes?: number;
-  /** istioctl to use; null: none; undefined: the one on PATH (or ISTIOCTL), if any. */
+  /**
+   * istioctl to use; null: none; undefined: the one on PATH (or ISTIOCTL), if any, pointed at the
+   * kubeconfig file and context the KubeConfig was loaded from (loadKubeConfig).
+   */
   istioctl?: IstioctlRunner | null;
   onProgress?: (message: string) => void;
 }
@@ -94,7 +97,10 @@ export interface LiveSnapshot extends ClusterSnapshot {
    * `unavailable`, nothing here makes a check skip: the checks ran on what is in the snapshot.
    */
   notes: string[];
-  /** `istioctl proxy-status` as printed, so that a snapshot directory keeps istioctl's own output. */
+  /**
+   * `istioctl proxy-status` as printed, so that a snapshot directory keeps istioctl's own output; only
+   * when it lists no proxy outside the plan's namespaces (the entries are filtered, the text cannot be).
+   */
   proxyStatusText?: string;
 }
 
@@ -126,7 +132,8 @@ const CONFIG_MAP = core("ConfigMap", "configmaps");
 const EVENT = core("Event", "events");
 const ENDPOINT_SLICE: ResourceType = { kind: "EndpointSlice", group: "discovery.k8s.io", versions: ["v1"], plural: "endpointslices", crd: false };
 const apps = (kind: string, plural: string): ResourceType => ({ kind, group: "apps", versions: ["v1"], plural, crd: false });
-const WORKLOAD_TYPES = [apps("Deployment", "deployments"), apps("StatefulSet", "statefulsets"), apps("DaemonSet", "daemonsets")];
+const DEPLOYMENT = apps("Deployment", "deployments");
+const WORKLOAD_TYPES = [DEPLOYMENT, apps("StatefulSet", "statefulsets"), apps("DaemonSet", "daemonsets")];
 const SECURITY = ["v1", "v1beta1"];
 const NETWORKING = ["v1", "v1beta1", "v1alpha3"];
 
@@ -179,6 +186,7 @@ const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 const NAMES_PER_SELECTOR = 100;
 /** A source Service's pods normally share one owner; a few more cover a rollout in progress. */
 const MAX_SOURCE_OWNERS = 3;
+const MAX_PROXY_CONCURRENCY = 8;
 
 /**
  * Fills a snapshot from a live cluster with exactly the inputs of the plan, scoped to its namespaces.
@@ -202,6 +210,8 @@ class LiveCollector {
   /** Version index per kind, learnt from a 404 on a newer version. */
   private readonly servedVersion = new Map<string, number>();
   private readonly notServedNoted = new Set<string>();
+  /** Exec streams and istioctl processes at once: each holds a connection or a process for seconds. */
+  private readonly proxyLimit = new Semaphore(MAX_PROXY_CONCURRENCY);
 
   constructor(
     private readonly kc: KubeConfig,
@@ -212,8 +222,8 @@ class LiveCollector {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
     });
-    this.istioctl = options.istioctl === undefined ? defaultIstioctlRunner() : options.istioctl;
-    this.pageSize = options.pageSize ?? 500;
+    this.istioctl = options.istioctl === undefined ? defaultIstioctlRunner(kubeConfigOrigin(kc)) : options.istioctl;
+    this.pageSize = options.pageSize ?? 1000;
     this.proxyTimeoutMs = options.proxyTimeoutMs ?? 30_000;
     this.progress = options.onProgress ?? (() => undefined);
   }
@@ -254,6 +264,8 @@ class LiveCollector {
     const targetObjects: Promise<unknown>[] = [];
     for (const [namespace, nsRoles] of roles) {
       for (const input of this.inputsFor(nsRoles)) {
+        // The target namespace's workloads are listed once its pods say which kinds own them.
+        if (input === "workloads" && namespace === plan.target.namespace) continue;
         for (const type of TYPES_BY_INPUT[input] ?? []) {
           const query: ListQuery = {};
           if (input === "endpointSlices") query.labelSelector = `kubernetes.io/service-name=${plan.target.service}`;
@@ -266,12 +278,13 @@ class LiveCollector {
       }
     }
 
+    const targetWorkloads = Promise.all(targetObjects).then(() => this.listTargetWorkloads(plan));
     const sourcePods = this.listSource(plan);
     const namespaces = Promise.all([...authorizationLists, ...meshConfigLists]).then(async () => {
       const extraRoots = await this.listExtraRootNamespaces([plan.rootNamespace]);
       await this.collectNamespaces([plan.target.namespace, plan.source?.namespace, plan.rootNamespace, ...extraRoots]);
     });
-    const proxies = Promise.all([...targetObjects, sourcePods]).then(() => {
+    const proxies = Promise.all([...targetObjects, targetWorkloads, sourcePods]).then(() => {
       if (!this.wantsProxies) return;
       const choice = pickProxyPods(this.snapshot, plan.source ? { target: plan.target, source: plan.source } : { target: plan.target }, this.maxPerSide);
       this.snapshot.notes.push(...choice.notes);
@@ -284,7 +297,42 @@ class LiveCollector {
       if (blocked.length > 0) this.snapshot.notes.push(`some proxies could not be chosen: ${summarise(blocked)}`);
       return this.inspectProxies([...(targetBlocked.length > 0 ? [] : choice.target), ...(sourceBlocked.length > 0 ? [] : choice.source)], undefined);
     });
-    await Promise.all([...lists, sourcePods, namespaces, proxies]);
+    await Promise.all([...lists, targetWorkloads, sourcePods, namespaces, proxies]);
+  }
+
+  /**
+   * The target namespace's Deployments, StatefulSets and DaemonSets, of the kinds that own its pods
+   * (most namespaces run only Deployments: one request instead of three). Every kind when the pods are
+   * not known, or when a `--from` in this namespace is no Service: it is then looked up by name among
+   * all of them, and their names are what MTLS902 suggests.
+   */
+  private async listTargetWorkloads(plan: CheckCollectPlan): Promise<void> {
+    const ns = plan.target.namespace;
+    const servicesKnown = this.wants("services") || this.wantsProxies;
+    const sourceIsService =
+      servicesKnown &&
+      this.failuresIn(["services"], ns).length === 0 &&
+      this.snapshot.services.some((s) => s.metadata?.namespace === ns && s.metadata?.name === plan.source?.name);
+    // A workload source is resolved from these lists, for its pods and proxies as much as for workloads.
+    const resolvesSource = plan.source?.namespace === ns && !sourceIsService;
+    if (!this.wants("workloads") && !(resolvesSource && this.wantsProxies)) return;
+    const kinds = resolvesSource ? undefined : this.workloadKindsOwningPods(ns);
+    const types = kinds === undefined ? WORKLOAD_TYPES : WORKLOAD_TYPES.filter((t) => kinds.has(t.kind));
+    await Promise.all(types.map((type) => this.listInto("workloads", type, ns, {})));
+  }
+
+  /** The workload kinds that own the namespace's listed pods, or undefined when its pods were not listed. */
+  private workloadKindsOwningPods(namespace: string): Set<string> | undefined {
+    const podsListed = (this.wants("pods") || this.wantsProxies) && this.failuresIn(["pods"], namespace).length === 0;
+    if (!podsListed) return undefined;
+    const kinds = new Set<string>();
+    for (const pod of this.snapshot.pods) {
+      if (pod.metadata?.namespace !== namespace) continue;
+      const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
+      if (owner?.kind === "ReplicaSet" || owner?.kind === "Deployment") kinds.add("Deployment");
+      else if (owner?.kind === "StatefulSet" || owner?.kind === "DaemonSet") kinds.add(owner.kind);
+    }
+    return kinds;
   }
 
   private async collectScan(plan: ScanCollectPlan): Promise<void> {
@@ -396,7 +444,7 @@ class LiveCollector {
       const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
       const hash = pod.metadata?.labels?.["pod-template-hash"];
       if (owner?.kind === "ReplicaSet" && owner.name && hash && owner.name.endsWith(`-${hash}`)) {
-        owners.set(`Deployment/${owner.name.slice(0, -hash.length - 1)}`, WORKLOAD_TYPES[0] as ResourceType);
+        owners.set(`Deployment/${owner.name.slice(0, -hash.length - 1)}`, DEPLOYMENT);
       } else if (owner?.name && (owner.kind === "StatefulSet" || owner.kind === "DaemonSet" || owner.kind === "Deployment")) {
         const type = WORKLOAD_TYPES.find((t) => t.kind === owner.kind);
         if (type) owners.set(`${owner.kind}/${owner.name}`, type);
@@ -451,6 +499,12 @@ class LiveCollector {
     await Promise.all(
       chunks.map((chunk) => this.listInto("namespaces", NAMESPACE, undefined, { labelSelector: `${NAMESPACE_NAME_LABEL} in (${chunk.join(",")})` })),
     );
+    if (this.failures.has("namespaces")) return;
+    // A namespace without the label (API servers before 1.21 set none) is fetched by name; one that
+    // does not exist answers 404 and stays absent, which is what checks of missing namespaces need.
+    const found = new Set(this.snapshot.namespaces.map((n) => n.metadata?.name));
+    const missing = valid.filter((n) => !found.has(n));
+    await Promise.all(missing.map((name) => this.getInto("namespaces", NAMESPACE, undefined, name)));
   }
 
   private async collectAllNamespaces(): Promise<void> {
@@ -476,7 +530,7 @@ class LiveCollector {
         const work: Promise<void>[] = [];
         if (this.wants("configDumps")) {
           work.push(
-            this.readConfigDump(namespace, name).then((result) => {
+            this.proxyLimit.run(() => this.readConfigDump(namespace, name)).then((result) => {
               if ("configDump" in result) {
                 this.proxyData(key).configDump = result.configDump;
                 dumps++;
@@ -580,8 +634,10 @@ class LiveCollector {
           this.progress("read istioctl proxy-status");
           if (result.entries === undefined) return this.fail("proxyStatus", result.failure ?? "istioctl proxy-status failed");
           const inScope = (pod: string) => scope === "all" || scope.includes(pod.split("/")[0] ?? "");
-          this.snapshot.proxyStatus = result.entries.filter((e) => inScope(e.pod));
-          if (result.text !== undefined) this.snapshot.proxyStatusText = result.text;
+          const entries = result.entries.filter((e) => inScope(e.pod));
+          this.snapshot.proxyStatus = entries;
+          // istioctl's own text lists every proxy of the mesh: kept only when it holds nothing out of scope.
+          if (result.text !== undefined && entries.length === result.entries.length) this.snapshot.proxyStatusText = result.text;
         }),
       wantsAnalyze &&
         istioctlAnalyze(runner, scope).then((result) => {
@@ -617,21 +673,18 @@ class LiveCollector {
   }
 
   /** Reads one object by name into the snapshot; absent is not a failure. */
-  private async getInto(input: Input, type: ResourceType, namespace: string, name: string): Promise<void> {
+  private async getInto(input: Input, type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
     const version = type.versions[0] ?? "v1";
     const prefix = type.group === "" ? `/api/${version}` : `/apis/${type.group}/${version}`;
     const resource = type.group === "" ? type.plural : `${type.plural}.${type.group}`;
-    const action: KubeAction = { verb: "get", resource, namespace, name };
+    const action: KubeAction = namespace === undefined ? { verb: "get", resource, name } : { verb: "get", resource, namespace, name };
+    const scope = namespace === undefined ? "" : `/namespaces/${encodeURIComponent(namespace)}`;
     try {
-      const body = await this.client.getJson(
-        `${prefix}/namespaces/${encodeURIComponent(namespace)}/${type.plural}/${encodeURIComponent(name)}`,
-        {},
-        action,
-      );
+      const body = await this.client.getJson(`${prefix}${scope}/${type.plural}/${encodeURIComponent(name)}`, {}, action);
       addObject(this.snapshot, normalise(body, type.kind, type.group === "" ? version : `${type.group}/${version}`));
     } catch (err) {
       if (err instanceof KubeApiError && err.failure === "not-found") return;
-      this.fail(input, err instanceof KubeApiError ? err.message : `cannot get ${resource} ${namespace}/${name}: ${(err as Error).message}`, namespace);
+      this.fail(input, err instanceof KubeApiError ? err.message : `cannot get ${resource} ${name}: ${(err as Error).message}`, namespace);
     }
   }
 

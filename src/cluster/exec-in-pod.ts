@@ -30,15 +30,19 @@ export async function execInPod(kc: KubeConfig, options: ExecInPodOptions): Prom
   let status: V1Status | undefined;
   let socket: Awaited<ReturnType<Exec["exec"]>> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let abandoned = false;
 
   const finished = new Promise<void>((resolve, reject) => {
-    timer = setTimeout(() => {
+    const abandon = (error: KubeApiError) => {
+      abandoned = true;
       socket?.terminate();
-      reject(new KubeApiError("timeout", action, failureReason("timeout", action, { timeoutMs: options.timeoutMs })));
+      reject(error);
+    };
+    timer = setTimeout(() => {
+      abandon(new KubeApiError("timeout", action, failureReason("timeout", action, { timeoutMs: options.timeoutMs })));
     }, options.timeoutMs);
     stdout.onOverflow = () => {
-      socket?.terminate();
-      reject(
+      abandon(
         new KubeApiError(
           "too-large",
           action,
@@ -54,6 +58,8 @@ export async function execInPod(kc: KubeConfig, options: ExecInPodOptions): Prom
       })
       .then((ws) => {
         socket = ws;
+        // Opened after the call gave up (timeout): close it rather than leave it streaming.
+        if (abandoned) ws.terminate();
         ws.on("close", () => resolve());
         ws.on("error", (err: Error) => reject(connectionError(err, action, kc)));
       })

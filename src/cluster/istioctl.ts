@@ -155,19 +155,28 @@ export interface ProxyStatusResult {
 }
 
 /**
- * `istioctl proxy-status`: `-o json` first (1.30+), then the table (the pre-1.27 per-type columns or
- * the 1.27+ layout) when this istioctl does not know `-o`.
+ * `istioctl proxy-status`: `-o json` first (1.30+, per-type states for every proxy), then the plain
+ * table (the pre-1.27 per-type columns or the 1.27+ layout) when this istioctl does not know `-o` or
+ * printed something that does not parse.
  */
 export async function istioctlProxyStatus(runner: IstioctlRunner): Promise<ProxyStatusResult> {
-  let result = await runner.run(["proxy-status", "-o", "json"]);
-  if (!result.ok && /unknown (shorthand )?flag|unknown command/i.test(result.stderr)) {
-    result = await runner.run(["proxy-status"]);
+  const json = await runner.run(["proxy-status", "-o", "json"]);
+  const parsedJson = json.ok ? tryParseProxyStatus(json.stdout) : undefined;
+  if (parsedJson !== undefined) return { entries: parsedJson, text: json.stdout };
+  const table = await runner.run(["proxy-status"]);
+  if (!table.ok) return { failure: table.failure ?? json.failure ?? "istioctl proxy-status failed" };
+  const parsedTable = tryParseProxyStatus(table.stdout);
+  if (parsedTable === undefined) {
+    return { failure: `istioctl proxy-status printed what mtls-doctor cannot read: ${lastLines(table.stdout)}` };
   }
-  if (!result.ok) return { failure: result.failure ?? "istioctl proxy-status failed" };
+  return { entries: parsedTable, text: table.stdout };
+}
+
+function tryParseProxyStatus(text: string): ProxyStatusEntry[] | undefined {
   try {
-    return { entries: parseProxyStatus(result.stdout), text: result.stdout };
-  } catch (err) {
-    return { failure: `istioctl proxy-status printed what mtls-doctor cannot read: ${(err as Error).message}` };
+    return parseProxyStatus(text);
+  } catch {
+    return undefined;
   }
 }
 

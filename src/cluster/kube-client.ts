@@ -39,6 +39,7 @@ export function loadKubeConfig(
   const fromEnv = (env["KUBECONFIG"] ?? "").split(path.delimiter).filter((f) => f !== "");
   const home = path.join(env["HOME"] ?? os.homedir(), ".kube", "config");
   let described: string;
+  let inCluster = false;
   if (options.kubeconfig !== undefined) {
     loadFiles(kc, [options.kubeconfig], "--kubeconfig");
     described = `kubeconfig ${options.kubeconfig}`;
@@ -51,6 +52,7 @@ export function loadKubeConfig(
   } else if (env["KUBERNETES_SERVICE_HOST"] && existsSync(SERVICE_ACCOUNT_TOKEN)) {
     kc.loadFromCluster();
     described = "the in-cluster ServiceAccount";
+    inCluster = true;
   } else {
     throw new KubeConfigError(
       "no Kubernetes credentials found: pass --kubeconfig FILE, set KUBECONFIG, create ~/.kube/config, " +
@@ -74,7 +76,29 @@ export function loadKubeConfig(
   if (!cluster?.server) {
     throw new KubeConfigError(`context "${current}" of ${described} names no cluster with a server URL: fix the kubeconfig`);
   }
+  if (!inCluster) {
+    const origin: KubeConfigOrigin = { context: current };
+    if (options.kubeconfig !== undefined) origin.kubeconfig = options.kubeconfig;
+    origins.set(kc, origin);
+  }
   return kc;
+}
+
+/** Where a KubeConfig came from, for programs that must talk to the same cluster (istioctl). */
+export interface KubeConfigOrigin {
+  /** The file given with --kubeconfig; otherwise other programs find the same files (KUBECONFIG, ~/.kube/config). */
+  kubeconfig?: string;
+  context?: string;
+}
+
+const origins = new WeakMap<KubeConfig, KubeConfigOrigin>();
+
+/**
+ * The `--kubeconfig` / `--context` that make istioctl read the cluster this KubeConfig reads. Empty
+ * for in-cluster credentials (istioctl finds them itself) and for KubeConfigs not made by loadKubeConfig.
+ */
+export function kubeConfigOrigin(kc: KubeConfig): KubeConfigOrigin {
+  return { ...origins.get(kc) };
 }
 
 function loadFiles(kc: KubeConfig, files: string[], origin: string): void {
@@ -195,6 +219,7 @@ export class KubeClient {
   private readonly server: ServerConfiguration<Record<string, string>>;
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly limit: Semaphore;
+  private dispatcher: ReturnType<RequestContext["getDispatcher"]>;
 
   constructor(
     readonly kc: KubeConfig,
@@ -241,6 +266,13 @@ export class KubeClient {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       await this.kc.applySecurityAuthentication(ctx);
+      // client-node builds a new TLS agent for every request; one per client keeps connections alive
+      // across the collection's requests instead of a TLS handshake each.
+      const dispatcher = ctx.getDispatcher();
+      if (dispatcher !== undefined) {
+        this.dispatcher ??= dispatcher;
+        ctx.setDispatcher(this.dispatcher);
+      }
       ctx.setSignal(signal);
       const response = await this.http.send(ctx).toPromise();
       const body = await response.body.text();

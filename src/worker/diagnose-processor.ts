@@ -24,6 +24,8 @@ export type Collector = (request: DiagnoseRequest, onProgress: (message: string)
 
 export interface PostedFix {
   job: DiagnoseJobData;
+  /** The cluster state the fix was computed from: the approvals layer records each object's resourceVersion. */
+  snapshot: ClusterSnapshot;
   finding: Finding;
   fix: Fix;
   /** The fix reply people react to. */
@@ -101,7 +103,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps): (job: Job<
       const report = diagnose(snapshot, request);
       for (const f of report.findings) deps.metrics.findings.inc({ code: f.code, severity: f.severity });
       await progress(2, 3, "posting results", true);
-      const permalink = await publishReport(deps, publisher, data, report, now());
+      const permalink = await publishReport(deps, publisher, data, report, now(), snapshot);
       await publisher.updateParent(renderParentVerdict({ ...context, report, ...(permalink ? { threadPermalink: permalink } : {}) }));
       const joined = await publishAnswer(deps.redis, deps.prefix, data.requestKey, {
         ...(permalink ? { permalink } : {}),
@@ -131,7 +133,14 @@ function resultOf(report: Report): DiagnoseJobResult {
   return { verdict: report.verdict, findings: report.findings.length, codes: [...new Set(report.findings.map((f) => f.code))] };
 }
 
-async function publishReport(deps: DiagnoseProcessorDeps, publisher: ThreadPublisher, data: DiagnoseJobData, report: Report, now: Date): Promise<string | undefined> {
+async function publishReport(
+  deps: DiagnoseProcessorDeps,
+  publisher: ThreadPublisher,
+  data: DiagnoseJobData,
+  report: Report,
+  now: Date,
+  snapshot: ClusterSnapshot,
+): Promise<string | undefined> {
   await publisher.reply("summary", renderSummary(report, { cluster: data.cluster }));
   const rendered = renderFindings(report);
   for (const [i, message] of rendered.messages.entries()) await publisher.reply(`finding:${i}`, message);
@@ -158,7 +167,7 @@ async function publishReport(deps: DiagnoseProcessorDeps, publisher: ThreadPubli
     );
     await publisher.upload(`${step}:yaml`, { filename: fixFilename(fix, finding), title: fix.title, content: fix.yaml });
     if (deps.onFixPosted && deps.fixes.enabled && !fix.manual) {
-      await deps.onFixPosted({ job: data, finding, fix, channel: data.thread.channel, ts, expiresAt });
+      await deps.onFixPosted({ job: data, snapshot, finding, fix, channel: data.thread.channel, ts, expiresAt });
     }
   }
   const rest = fixes.slice(MAX_FIX_REPLIES);

@@ -27,6 +27,8 @@ export interface Config {
   approverUsergroupIds: string[];
   reactions: { approve: string; reject: string; rollback: string };
   fixesEnabled: boolean;
+  /** Whether the person who asked for a check may approve its fixes (default: no, a second person must). */
+  allowSelfApproval: boolean;
   allowedChannelIds: string[];
   logLevel: LogLevel;
   metricsPort: number;
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
       rollback: emoji("ROLLBACK_REACTION", "rewind"),
     },
     fixesEnabled: ["true", "1", "yes"].includes(fixesRaw),
+    allowSelfApproval: ["true", "1", "yes"].includes((get("ALLOW_SELF_APPROVAL") ?? "false").toLowerCase()),
     allowedChannelIds: ids("ALLOWED_CHANNEL_IDS", /^[CGD][A-Z0-9]{2,}$/, "C0123456789"),
     logLevel,
     metricsPort: port("METRICS_PORT", 9464),

@@ -1,6 +1,13 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Approvers } from "./approvals/approvers.js";
+import { AuditLog } from "./approvals/audit-log.js";
+import { PendingFixStore } from "./approvals/pending-fix-store.js";
 import { createApp } from "./bot/create-app.js";
+import { FixApplier } from "./fixes/apply-fix.js";
+import type { ApplyJobData } from "./queue/jobs.js";
+import { applyQueueName } from "./queue/names.js";
 import { registerListeners } from "./bot/register-listeners.js";
 import { collectLive, planForRequest } from "./cluster/collect-live.js";
 import { loadKubeConfig } from "./cluster/kube-client.js";
@@ -11,12 +18,14 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startOpsServer, type ReadinessProbe } from "./observability/ops-server.js";
 import type { DiagnoseJobData } from "./queue/jobs.js";
 import { diagnoseQueueName } from "./queue/names.js";
-import { createRedis } from "./queue/redis-connection.js";
+import { createRedis, whenReady } from "./queue/redis-connection.js";
 import type { Collector } from "./worker/diagnose-processor.js";
 import { startWorker } from "./worker/start-worker.js";
 
 export interface ServeOptions {
   env: NodeJS.ProcessEnv;
+  /** The cluster to diagnose and fix; default: KUBECONFIG or the in-cluster ServiceAccount. */
+  kubeConfig?: KubeConfig;
   /** Where logs go (tests capture them). */
   logDestination?: NodeJS.WritableStream;
   /** The cluster collector; default: live collection with the in-cluster or KUBECONFIG credentials. */
@@ -26,8 +35,7 @@ export interface ServeOptions {
   onReady?: (info: { opsPort: number }) => void;
 }
 
-export function liveCollector(config: Config): Collector {
-  const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
+export function liveCollector(kc: KubeConfig): Collector {
   const inputs = inputsOf();
   return (request, onProgress) => collectLive(kc, planForRequest(request, inputs), { onProgress });
 }
@@ -64,10 +72,13 @@ export async function serve(role: Role, options: ServeOptions): Promise<number> 
   try {
     if (role === "worker" || role === "all") {
       const redis = createRedis(config.redis);
+      redis.on("error", (err) => logger.warn({ err }, "redis connection error (worker)"));
       closers.push(async () => void (await redis.quit().catch(() => undefined)));
       probes.push(redisProbe("redis (worker)", redis));
-      const collect = options.collect ?? liveCollector(config);
-      const worker = await startWorker({ config, redis, logger, metrics, collect });
+      const kc = options.kubeConfig ?? loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
+      const collect = options.collect ?? liveCollector(kc);
+      const applier = config.fixesEnabled ? new FixApplier(kc) : undefined;
+      const worker = await startWorker({ config, redis, logger, metrics, collect, ...(applier ? { applier } : {}) });
       closers.unshift(() => worker.close());
     }
     if (role === "bot" || role === "all") {
@@ -100,24 +111,47 @@ function redisProbe(name: string, redis: Redis): ReadinessProbe {
 
 async function startBot(config: Config, logger: Logger, metrics: Metrics, probes: ReadinessProbe[], closers: (() => Promise<void>)[]): Promise<void> {
   const redis = createRedis(config.redis, { failFast: true });
-  redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error (bot)"));
+  redis.on("error", (err) => logger.warn({ err }, "redis connection error (bot)"));
+  // Ready means able to answer commands; a Redis that is down is reported by /readyz, not waited for.
+  await whenReady(redis, 2_000).catch((err: unknown) => logger.warn({ err }, "Redis is not reachable yet (bot)"));
   const queueConnection = createRedis(config.redis);
+  queueConnection.on("error", (err) => logger.warn({ err }, "redis connection error (bot queues)"));
   const queues = new Map<string, Queue<DiagnoseJobData>>();
   const diagnoseQueue = (cluster: string) => {
     let queue = queues.get(cluster);
     if (!queue) {
       queue = new Queue<DiagnoseJobData>(diagnoseQueueName(cluster), { connection: queueConnection, prefix: config.queuePrefix });
+      queue.on("error", (err) => logger.warn({ err, cluster }, "diagnose queue error"));
       queues.set(cluster, queue);
     }
     return queue;
   };
+  const applyQueues = new Map<string, Queue<ApplyJobData>>();
+  const applyQueue = (cluster: string) => {
+    let queue = applyQueues.get(cluster);
+    if (!queue) {
+      queue = new Queue<ApplyJobData>(applyQueueName(cluster), { connection: queueConnection, prefix: config.queuePrefix });
+      applyQueues.set(cluster, queue);
+    }
+    return queue;
+  };
   const app = createApp(config, logger);
-  registerListeners(app, { config, redis, diagnoseQueue, logger, metrics });
+  const approvals = {
+    store: new PendingFixStore(redis, config.queuePrefix),
+    audit: new AuditLog(redis, config.queuePrefix, logger),
+    approvers: new Approvers(app.client, {
+      userIds: config.approverUserIds,
+      usergroupIds: config.approverUsergroupIds,
+      allowSelfApproval: config.allowSelfApproval,
+    }),
+    applyQueue,
+  };
+  registerListeners(app, { config, redis, diagnoseQueue, logger, metrics }, approvals);
   await app.start();
   probes.push(redisProbe("redis (bot)", redis));
   closers.unshift(async () => {
     await app.stop();
-    for (const q of queues.values()) await q.close();
+    for (const q of [...queues.values(), ...applyQueues.values()]) await q.close();
     await redis.quit().catch(() => undefined);
     await queueConnection.quit().catch(() => undefined);
   });

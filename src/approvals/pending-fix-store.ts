@@ -3,7 +3,17 @@ import type { KubeObject } from "../cluster/kube-types.js";
 import type { DiagnoseTarget } from "../queue/jobs.js";
 import { stateKey } from "../queue/names.js";
 
-export type FixStatus = "pending" | "approved" | "applying" | "applied" | "dismissed" | "failed" | "refused" | "rolling-back" | "rolled-back";
+export type FixStatus =
+  | "pending"
+  | "approved"
+  | "applying"
+  | "applied"
+  | "dismissed"
+  | "failed"
+  | "refused"
+  | "rolling-back"
+  | "restoring"
+  | "rolled-back";
 
 /** What was suggested, and the only thing the bot ever applies: never the message text. */
 export interface PendingFix {

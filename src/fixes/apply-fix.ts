@@ -7,6 +7,7 @@ export const ANNOTATION_THREAD = "mtls-doctor.io/thread";
 export const ANNOTATION_APPLIED_AT = "mtls-doctor.io/applied-at";
 
 const ABSENT = "absent";
+const UNKNOWN = "unknown";
 
 export interface ApplyRequest {
   objects: KubeObject[];
@@ -107,7 +108,9 @@ export class FixApplier {
       }
       const expected = request.preconditions[i]?.resourceVersion ?? ABSENT;
       const actual = current?.metadata?.resourceVersion ?? ABSENT;
-      if (expected !== actual) {
+      // "unknown": the diagnosis saw the object without a version (a hand-made snapshot): it must still exist.
+      const moved = expected === UNKNOWN ? actual === ABSENT : expected !== actual;
+      if (moved) {
         const change = expected === ABSENT ? "was created" : actual === ABSENT ? "was deleted" : `changed (resourceVersion ${expected} → ${actual})`;
         return { kind: "refused", reason: `${ref(obj)} ${change} since the fix was suggested; run the check again for a fresh fix` };
       }

@@ -28,3 +28,18 @@ export interface DiagnoseJobResult {
   findings: number;
   codes: string[];
 }
+
+/** An approved fix (or its rollback) on its way to the cluster's worker: a reference, never the objects. */
+export interface ApplyJobData {
+  /** The fix reply that identifies the pending-fix record. */
+  fix: { channel: string; ts: string };
+  action: "apply" | "rollback";
+  /** Who approved (or asked for the rollback). */
+  actor: string;
+  requestedAt: string;
+}
+
+export interface ApplyJobResult {
+  outcome: "applied" | "refused" | "failed" | "rolled-back" | "skipped";
+  detail?: string;
+}

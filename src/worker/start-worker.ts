@@ -8,9 +8,34 @@ import type { Metrics } from "../observability/metrics.js";
 import type { DiagnoseJobData, DiagnoseJobResult } from "../queue/jobs.js";
 import { diagnoseQueueName } from "../queue/names.js";
 import { beat, forget, HEARTBEAT_INTERVAL_MS } from "../queue/worker-registry.js";
+import { AuditLog } from "../approvals/audit-log.js";
+import { PendingFixStore } from "../approvals/pending-fix-store.js";
+import { recordPostedFix } from "../approvals/record-posted-fix.js";
+import type { FixApplier } from "../fixes/apply-fix.js";
+import type { ApplyJobData, ApplyJobResult } from "../queue/jobs.js";
+import { applyQueueName } from "../queue/names.js";
+import { createApplyProcessor } from "./apply-processor.js";
 import { createDiagnoseProcessor, type Collector, type DiagnoseProcessorDeps } from "./diagnose-processor.js";
 
 export const FIX_TTL_MS = 24 * 3600 * 1000;
+/** How long a stopping worker lets its current jobs run (Kubernetes' default grace period is 30 s). */
+export const SHUTDOWN_GRACE_MS = 25_000;
+const FORGET_TIMEOUT_MS = 1_000;
+
+/** Whether `promise` settled (either way) within `ms`; it is never left to reject unhandled. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface WorkerDeps {
   config: Config;
@@ -22,6 +47,8 @@ export interface WorkerDeps {
   slack?: WebClient;
   concurrency?: number;
   hooks?: Pick<DiagnoseProcessorDeps, "onFixPosted" | "onReport">;
+  /** Applies approved fixes in this cluster; without it, approved fixes wait for a worker that has one. */
+  applier?: FixApplier;
 }
 
 export interface RunningWorker {
@@ -51,6 +78,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     logger,
     metrics,
     fixes: { enabled: config.fixesEnabled, approveReaction: config.reactions.approve, rejectReaction: config.reactions.reject, ttlMs: FIX_TTL_MS },
+    onFixPosted: recordPostedFix(new PendingFixStore(redis, config.queuePrefix), new AuditLog(redis, config.queuePrefix, logger)),
     ...deps.hooks,
   });
   const queue = diagnoseQueueName(config.clusterName);
@@ -67,20 +95,40 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   });
   worker.on("error", (err) => logger.error({ err }, "worker error"));
   await worker.waitUntilReady();
+  const applyWorker = deps.applier
+    ? new Worker<ApplyJobData, ApplyJobResult>(
+        applyQueueName(config.clusterName),
+        createApplyProcessor({ slack, redis, prefix: config.queuePrefix, applier: deps.applier, collect: deps.collect, logger }),
+        { connection: redis, prefix: config.queuePrefix, concurrency: 1 },
+      )
+    : undefined;
+  applyWorker?.on("failed", (job, err) => logger.warn({ jobId: job?.id, err }, "apply job failed"));
+  applyWorker?.on("error", (err) => logger.error({ err }, "apply worker error"));
+  await applyWorker?.waitUntilReady();
   const heartbeat = async () => {
     await beat(redis, config.queuePrefix, config.clusterName, id).catch((err: unknown) => logger.warn({ err }, "heartbeat failed"));
   };
   await heartbeat();
   const timer = setInterval(() => void heartbeat(), HEARTBEAT_INTERVAL_MS);
   timer.unref();
+  // A Redis that restarted or failed over has lost the heartbeat: announce again at once, not at the next beat.
+  const beatOnReconnect = () => void heartbeat();
+  redis.on("ready", beatOnReconnect);
   logger.info({ cluster: config.clusterName, queue, workerId: id }, "worker started");
   return {
     id,
     worker,
     async close() {
       clearInterval(timer);
-      await worker.close();
-      await forget(redis, config.queuePrefix, config.clusterName, id).catch(() => undefined);
+      redis.off("ready", beatOnReconnect);
+      // Without Redis no job can finish (nor be marked finished): hand them back at once instead of
+      // waiting for Redis to return. BullMQ gives a job whose lock lapsed to the next worker.
+      const force = redis.status !== "ready";
+      const closed = Promise.all([worker.close(force), applyWorker?.close(force)]);
+      if (!(await settlesWithin(closed, SHUTDOWN_GRACE_MS))) {
+        logger.warn({ workerId: id, graceMs: SHUTDOWN_GRACE_MS }, "stopped waiting for the current jobs: they are handed back when their lock lapses");
+      }
+      await settlesWithin(forget(redis, config.queuePrefix, config.clusterName, id), FORGET_TIMEOUT_MS);
       logger.info({ workerId: id }, "worker stopped");
     },
   };

@@ -35,6 +35,8 @@ export interface FakeRule {
   message?: string;
   /** Only the first N matching requests are answered with the error. */
   times?: number;
+  /** Match only dry-run requests (true) or only real writes (false). */
+  dryRun?: boolean;
 }
 
 /** What can change while the fake runs (`setOptions`). */
@@ -613,6 +615,7 @@ function ruleMatches(rule: FakeRule, record: RecordedRequest): boolean {
   if (rule.verb !== undefined && rule.verb !== record.verb) return false;
   if (rule.namespace !== undefined && rule.namespace !== record.namespace) return false;
   if (rule.name !== undefined && rule.name !== record.name) return false;
+  if (rule.dryRun !== undefined && rule.dryRun !== record.dryRun) return false;
   if (rule.resource === undefined) return true;
   const [plural = "", sub] = record.resource.split("/");
   const qualified = record.group ? `${plural}.${record.group}` : plural;

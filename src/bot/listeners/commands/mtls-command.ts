@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt"
 import { UsageError } from "../../../cli/usage-error.js";
 import { enqueueDiagnose, requestKeyOf } from "../../../queue/enqueue-diagnose.js";
 import type { DiagnoseJobData } from "../../../queue/jobs.js";
+import { whenReady } from "../../../queue/redis-connection.js";
 import { liveClusters, type LiveCluster } from "../../../queue/worker-registry.js";
 import { renderClusters, renderHelp, renderUsage } from "../../../slack/render-help.js";
 import { renderParentError, renderParentPending, type ParentContext } from "../../../slack/render-parent.js";
@@ -60,7 +61,11 @@ export function mtlsCommand(deps: BotDeps) {
     }
     let live: LiveCluster[];
     try {
-      live = await within(liveClusters(deps.redis, config.queuePrefix), REDIS_BUDGET_MS, "Redis");
+      live = await within(
+        whenReady(deps.redis, REDIS_BUDGET_MS).then(() => liveClusters(deps.redis, config.queuePrefix)),
+        REDIS_BUDGET_MS,
+        "Redis",
+      );
     } catch (err) {
       logger.warn({ err }, "Redis unavailable while handling /mtls");
       await ack({ response_type: "ephemeral", text: ":warning: mtls-doctor cannot reach its queue (Redis) right now, so nothing was started. Try again in a minute; if it persists, check the mtls-doctor Redis." });

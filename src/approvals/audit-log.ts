@@ -40,13 +40,12 @@ export class AuditLog {
     this.logger?.info({ audit: full }, `audit: ${full.event} ${full.fixId}`);
   }
 
-  /** Entries since a time (inclusive), oldest first. */
+  /** Entries whose time is at or after `since`, oldest first. */
   async read(since?: Date, limit = 10_000): Promise<AuditEntry[]> {
-    const start = since ? `${since.getTime()}-0` : "-";
+    // Stream ids are insertion times; an hour of margin covers clocks that disagree a little.
+    const start = since ? `${Math.max(0, since.getTime() - 3_600_000)}-0` : "-";
     const rows = await this.redis.xrange(this.key, start, "+", "COUNT", limit);
-    return rows.map(([, fields]) => {
-      const i = fields.indexOf("entry");
-      return JSON.parse(fields[i + 1] ?? "{}") as AuditEntry;
-    });
+    const entries = rows.map(([, fields]) => JSON.parse(fields[fields.indexOf("entry") + 1] ?? "{}") as AuditEntry);
+    return since ? entries.filter((e) => Date.parse(e.at) >= since.getTime()) : entries;
   }
 }

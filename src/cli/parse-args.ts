@@ -31,7 +31,13 @@ export interface SnapshotCommand {
   out: string;
 }
 
-export type Command = DiagnoseCommand | SnapshotCommand | { command: "bot" | "worker" | "all" | "help" | "version" };
+export interface AuditCommand {
+  command: "audit";
+  since?: Date;
+  output: OutputFormat;
+}
+
+export type Command = DiagnoseCommand | SnapshotCommand | AuditCommand | { command: "bot" | "worker" | "all" | "help" | "version" };
 
 export const USAGE = `usage:
   mtls-doctor check <service>[.<namespace>[.svc.cluster.local]] [--namespace NS] [--from NAME[.NS]]
@@ -40,6 +46,7 @@ export const USAGE = `usage:
   mtls-doctor scan [--namespace NS ...] [same source/output options]
   mtls-doctor snapshot --namespace NS ... --out DIR [--kubeconfig FILE --context CTX]
   mtls-doctor bot | worker | all
+  mtls-doctor audit [--since 24h|RFC3339] [--output text|json]   # fix decisions (REDIS_URL, QUEUE_PREFIX)
 exit codes: 0 the diagnosis ran; 1 findings reached --fail-on; 2 bad usage or unreadable input`;
 
 const COMMON = {
@@ -108,6 +115,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return parseDiagnose(command, rest);
     case "snapshot":
       return parseSnapshot(rest);
+    case "audit":
+      return parseAudit(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -170,4 +179,32 @@ function parseSnapshot(args: string[]): SnapshotCommand {
   const namespaces = checkNamespaces((v["namespace"] as string[] | undefined) ?? []);
   if (namespaces.length === 0) throw new UsageError("snapshot needs at least one --namespace");
   return { command: "snapshot", source: sourceOptions(v as SourceOptions), namespaces, out: v["out"] };
+}
+
+/** `--since`: a duration back from now (`90m`, `24h`, `7d`) or an RFC 3339 time. */
+export function parseSince(text: string, now = new Date()): Date {
+  const duration = /^(\d+)([smhd])$/.exec(text);
+  if (duration) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as "s" | "m" | "h" | "d"];
+    return new Date(now.getTime() - Number(duration[1]) * unit);
+  }
+  const date = parseNow(text);
+  if (!date) throw new UsageError(`--since "${text}" is neither a duration like 24h nor an RFC 3339 time`);
+  return date;
+}
+
+function parseAudit(args: string[]): AuditCommand {
+  const { values, positionals } = parse(args, { since: { type: "string" }, output: { type: "string", short: "o", default: "text" } });
+  if (positionals.length > 0) throw new UsageError(`audit takes no positional arguments (got "${positionals.join(" ")}")`);
+  const v = values as Record<string, string | undefined>;
+  const cmd: AuditCommand = { command: "audit", output: oneOf(String(v["output"]), ["text", "json"], "--output") };
+  if (v["since"] !== undefined) {
+    try {
+      cmd.since = parseSince(v["since"]);
+    } catch (err) {
+      if (err instanceof UsageError) throw new UsageError(`--since "${v["since"]}" is neither a duration like 24h nor an RFC 3339 time`);
+      throw err;
+    }
+  }
+  return cmd;
 }

@@ -19,6 +19,7 @@ export interface CliHooks {
   /** Runs a long-lived process (bot, worker, all); resolves when it has stopped. */
   serve?: (command: ServeCommand) => Promise<number>;
   snapshot?: (cmd: Extract<ReturnType<typeof parseCommandLine>, { command: "snapshot" }>, io: CliIo) => Promise<number>;
+  audit?: (cmd: Extract<ReturnType<typeof parseCommandLine>, { command: "audit" }>, io: CliIo) => Promise<number>;
 }
 
 export function reachesFailOn(report: Report, failOn: FailOn): boolean {
@@ -52,6 +53,9 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: CliHooks
       case "check":
       case "scan":
         return await runDiagnose(cmd, io);
+      case "audit":
+        if (!hooks.audit) throw new UsageError("audit is not available in this build");
+        return await hooks.audit(cmd, io);
       case "snapshot":
         if (!hooks.snapshot) throw new UsageError("snapshot is not available in this build");
         return await hooks.snapshot(cmd, io);

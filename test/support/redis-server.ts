@@ -44,6 +44,12 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+const running = new Set<ChildProcess>();
+// A test that fails before its cleanup must not leave a redis-server behind.
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** A private redis-server on a free port, in the foreground so that a test can stop and restart it. */
 export async function startTestRedis(): Promise<TestRedis> {
   const port = await freePort();
@@ -53,6 +59,9 @@ export async function startTestRedis(): Promise<TestRedis> {
     child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], {
       stdio: "ignore",
     });
+    const started = child;
+    running.add(started);
+    started.once("exit", () => running.delete(started));
     await waitForPing(port, 5_000);
   };
   const stop = async () => {

@@ -3,21 +3,26 @@ import { contextNamespace, KubeConfigError, loadKubeConfig } from "../cluster/ku
 import { inputsOf } from "../checks/registry.js";
 import type { LoadedInput } from "./load-input.js";
 import { toRequest } from "./load-input.js";
-import type { DiagnoseCommand } from "./parse-args.js";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { DiagnoseCommand, SourceOptions } from "./parse-args.js";
 import { InputError } from "./run-cli.js";
 
-/** Collects what the checks need from the cluster of the kubeconfig context (a target without a namespace is in the context's). */
-export async function loadLive(cmd: DiagnoseCommand, now: Date): Promise<LoadedInput> {
-  let kc;
+/** The kubeconfig the command names (--kubeconfig, --context), or the usual ones; a problem is an InputError (exit 2). */
+export function kubeConfigFor(source: SourceOptions): KubeConfig {
   try {
     const options: { kubeconfig?: string; context?: string } = {};
-    if (cmd.source.kubeconfig !== undefined) options.kubeconfig = cmd.source.kubeconfig;
-    if (cmd.source.context !== undefined) options.context = cmd.source.context;
-    kc = loadKubeConfig(options);
+    if (source.kubeconfig !== undefined) options.kubeconfig = source.kubeconfig;
+    if (source.context !== undefined) options.context = source.context;
+    return loadKubeConfig(options);
   } catch (err) {
     if (err instanceof KubeConfigError) throw new InputError(err.message);
     throw err;
   }
+}
+
+/** Collects what the checks need from the cluster of the kubeconfig context (a target without a namespace is in the context's). */
+export async function loadLive(cmd: DiagnoseCommand, now: Date): Promise<LoadedInput> {
+  const kc = kubeConfigFor(cmd.source);
   const request = toRequest(cmd, contextNamespace(kc), now);
   const progress = process.stderr.isTTY ? (message: string) => process.stderr.write(`… ${message}\n`) : undefined;
   const snapshot = await collectLive(kc, planForRequest(request, inputsOf()), progress ? { onProgress: progress } : {});

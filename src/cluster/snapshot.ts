@@ -1,5 +1,6 @@
 import type {
   AuthorizationPolicy,
+  KubeObject,
   ConfigMap,
   DestinationRule,
   EndpointSlice,
@@ -126,6 +127,13 @@ const LIST_BY_KIND: Record<string, ObjectListKey> = {
   ConfigMap: "configMaps",
   Event: "events",
 };
+
+/** Every Kubernetes object a snapshot holds, kind by kind. */
+export function allObjects(snapshot: ClusterSnapshot): KubeObject[] {
+  return Object.values(LIST_BY_KIND)
+    .filter((key, i, keys) => keys.indexOf(key) === i)
+    .flatMap((key) => snapshot[key] as KubeObject[]);
+}
 
 /** The kinds a snapshot keeps; anything else is ignored. */
 export const SNAPSHOT_KINDS: readonly string[] = Object.keys(LIST_BY_KIND);

@@ -5,7 +5,7 @@ import type { LiveSnapshot } from "./collect-live.js";
 import type { KubeObject } from "./kube-types.js";
 import { redactConfigDump, redactObject, redactText } from "./redact.js";
 import { snapshotInfo, SNAPSHOT_INFO_FILE, type SnapshotInfo } from "./snapshot-info.js";
-import type { ClusterSnapshot, ProxyStatusEntry } from "./snapshot.js";
+import { allObjects, type ClusterSnapshot, type ProxyStatusEntry } from "./snapshot.js";
 
 /** The directory cannot be written as a snapshot. */
 export class SnapshotWriteError extends Error {
@@ -143,23 +143,6 @@ async function ensureEmptyDir(root: string): Promise<void> {
   if (entries.length > 0) {
     throw new SnapshotWriteError(`${root} is not empty: choose a new directory, so that no stale file is read with the snapshot`);
   }
-}
-
-function allObjects(snapshot: ClusterSnapshot): KubeObject[] {
-  return [
-    ...snapshot.namespaces,
-    ...snapshot.pods,
-    ...snapshot.services,
-    ...snapshot.endpointSlices,
-    ...snapshot.workloads,
-    ...snapshot.serviceAccounts,
-    ...snapshot.peerAuthentications,
-    ...snapshot.destinationRules,
-    ...snapshot.authorizationPolicies,
-    ...snapshot.sidecars,
-    ...snapshot.configMaps,
-    ...snapshot.events,
-  ];
 }
 
 function byNamespaceAndName(a: KubeObject, b: KubeObject): number {

@@ -1,6 +1,7 @@
 import type { Severity } from "../checks/codes.js";
 import type { Finding } from "../checks/finding.js";
 import type { ClientSends, Outcome } from "../mesh/connection.js";
+import type { CertificateRow } from "../proxy/certificates.js";
 
 export interface ReportPort {
   name?: string;
@@ -21,16 +22,7 @@ export interface MtlsRow {
   outcome: Outcome;
 }
 
-export interface CertificateRow {
-  name: string;
-  type: string;
-  serial: string;
-  notBefore: string;
-  notAfter: string;
-  valid: boolean;
-  uriSans: string[];
-  trustDomain: string | null;
-}
+export type { CertificateRow };
 
 export interface ProxyReport {
   pod: string;

@@ -1,23 +1,8 @@
 import type { KubeObject } from "../../src/cluster/kube-types.js";
-import type { ClusterSnapshot } from "../../src/cluster/snapshot.js";
+import { allObjects, type ClusterSnapshot } from "../../src/cluster/snapshot.js";
 
 /** Every object of a snapshot. */
-export function objectsOf(snapshot: ClusterSnapshot): KubeObject[] {
-  return [
-    ...snapshot.namespaces,
-    ...snapshot.pods,
-    ...snapshot.services,
-    ...snapshot.endpointSlices,
-    ...snapshot.workloads,
-    ...snapshot.serviceAccounts,
-    ...snapshot.peerAuthentications,
-    ...snapshot.destinationRules,
-    ...snapshot.authorizationPolicies,
-    ...snapshot.sidecars,
-    ...snapshot.configMaps,
-    ...snapshot.events,
-  ];
-}
+export const objectsOf = allObjects;
 
 /** `Kind namespace/name` (`Kind name` when cluster-scoped). */
 export function keyOf(obj: KubeObject): string {

@@ -50,7 +50,7 @@ function hostileReport(): Report {
     proxies: [
       {
         pod: `shop/${TICK}`,
-        certificates: [{ name: HOSTILE, type: "x", serial: HOSTILE, notBefore: HOSTILE, notAfter: HOSTILE, valid: false, uriSans: [HOSTILE], trustDomain: HOSTILE }],
+        certificates: [{ name: HOSTILE, type: "CA", serial: HOSTILE, notBefore: HOSTILE, notAfter: HOSTILE, valid: false, uriSans: [HOSTILE], trustDomain: HOSTILE }],
       },
     ],
     checks: [{ name: TICK, status: "skipped", detail: HOSTILE }],

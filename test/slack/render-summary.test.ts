@@ -48,7 +48,7 @@ describe("renderSummary", () => {
   it("lists certificates compactly and flags expired ones", () => {
     const cert = (name: string, notAfter: string) => ({
       name,
-      type: name === "ROOTCA" ? "root" : "workload",
+      type: name === "ROOTCA" ? ("CA" as const) : ("Cert Chain" as const),
       serial: "abc",
       notBefore: "2026-01-01T00:00:00Z",
       notAfter,

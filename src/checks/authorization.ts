@@ -99,7 +99,7 @@ function reportDenials(ctx: CheckContext, target: Target, source: Source): void 
 export const authorization: Check = {
   name: "authorization",
   description: "Authorization policies that refuse the source, or that match on identity where plaintext is accepted.",
-  inputs: ["authorizationPolicies", "pods", "namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
+  inputs: ["authorizationPolicies", "namespaces", "peerAuthentications", "destinationRules", "meshConfig"],
   codes: ["MTLS301", "MTLS302"],
   run(ctx) {
     for (const target of ctx.targets) {

@@ -48,7 +48,7 @@ function fixesFor(ctx: CheckContext, target: Target, problem: Problem): Fix[] {
 export const destinationRuleTls: Check = {
   name: "destination-rule-tls",
   description: "DestinationRules whose TLS settings contradict the server's PeerAuthentication, and auto mTLS turned off.",
-  inputs: ["pods", "namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
+  inputs: ["namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
   codes: ["MTLS203", "MTLS204", "MTLS205", "MTLS206"],
   run(ctx) {
     for (const target of ctx.targets) {

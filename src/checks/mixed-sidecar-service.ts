@@ -9,7 +9,7 @@ import type { Check } from "./types.js";
 export const mixedSidecarService: Check = {
   name: "mixed-sidecar-service",
   description: "Services whose pods are partly in the mesh and partly not.",
-  inputs: ["pods", "namespaces", "workloads"],
+  inputs: ["namespaces", "workloads"],
   codes: ["MTLS105"],
   run(ctx) {
     for (const target of ctx.targets) {

@@ -39,7 +39,7 @@ function subjectNamespaces(ctx: CheckContext): SubjectNamespace[] {
 export const namespaceInjectionCheck: Check = {
   name: "namespace-injection",
   description: "Namespaces without an injection or ambient label, and namespaces with competing data-plane labels.",
-  inputs: ["namespaces", "pods", "meshConfig", "workloads"],
+  inputs: ["namespaces", "meshConfig"],
   codes: ["MTLS102", "MTLS106"],
   run(ctx) {
     const root = meshConfigFor(ctx.view).rootNamespace;

@@ -48,7 +48,7 @@ function describeMode(c: PortConnection): string {
 export const plaintextClient: Check = {
   name: "plaintext-client",
   description: "Plaintext clients (no proxy) of a STRICT port: the named source, or non-mesh pods beside the target.",
-  inputs: ["pods", "namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
+  inputs: ["pods", "namespaces", "peerAuthentications", "destinationRules", "meshConfig"],
   codes: ["MTLS201", "MTLS202"],
   run(ctx) {
     const sourcePods = new Set((ctx.source?.pods ?? []).map(podRef));

@@ -31,7 +31,7 @@ function isProbeFailureEvent(reason: string | undefined, message: string | undef
 export const probes: Check = {
   name: "probes",
   description: "HTTP/gRPC probes on STRICT ports that were not rewritten to the sidecar, and containers restarting on probes.",
-  inputs: ["pods", "peerAuthentications", "meshConfig", "workloads", "events"],
+  inputs: ["peerAuthentications", "meshConfig", "workloads", "events"],
   codes: ["MTLS501", "MTLS502"],
   run(ctx) {
     const seen = new Set<string>();

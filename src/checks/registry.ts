@@ -45,7 +45,10 @@ export const CHECKS: readonly Check[] = [
   istioctlAnalyze,
 ];
 
-/** Every input some check reads: what a live collection fetches. */
+/** What the engine reads itself to resolve the target and the source, before any check runs. */
+export const ENGINE_INPUTS: readonly Input[] = ["services", "pods", "workloads", "namespaces"];
+
+/** Every input the engine or some check reads: what a live collection fetches. */
 export function inputsOf(checks: readonly Check[] = CHECKS): Set<Input> {
-  return new Set(checks.flatMap((c) => [...c.inputs]));
+  return new Set([...ENGINE_INPUTS, ...checks.flatMap((c) => [...c.inputs])]);
 }

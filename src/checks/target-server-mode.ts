@@ -6,7 +6,7 @@ import type { Check } from "./types.js";
 export const targetServerMode: Check = {
   name: "target-server-mode",
   description: "Target ports whose effective mode accepts plaintext (PERMISSIVE) or has mutual TLS off (DISABLE).",
-  inputs: ["pods", "namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
+  inputs: ["namespaces", "peerAuthentications", "destinationRules", "meshConfig"],
   codes: ["MTLS210", "MTLS211"],
   run(ctx) {
     for (const target of ctx.targets) {

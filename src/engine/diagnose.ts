@@ -1,4 +1,4 @@
-import type { ClusterSnapshot } from "../cluster/snapshot.js";
+import type { ClusterSnapshot, Input } from "../cluster/snapshot.js";
 import { ReadTracker, SnapshotView } from "../cluster/snapshot-view.js";
 import { SEVERITY_RANK } from "../checks/codes.js";
 import type { Finding } from "../checks/finding.js";
@@ -15,6 +15,8 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = { certificateWarningMs: 60 * 
 export interface DiagnoseOptions {
   checks?: readonly Check[];
   options?: Partial<CheckOptions>;
+  /** Told which inputs each check read (the meta-tests compare them with what checks declare). */
+  onInputsRead?: (check: Check, inputs: ReadonlySet<Input>) => void;
 }
 
 interface Scope {
@@ -48,7 +50,15 @@ function resolveScope(view: SnapshotView, request: DiagnoseRequest): Scope {
   return scope;
 }
 
-function runCheck(check: Check, base: SnapshotView, snapshot: ClusterSnapshot, scope: Scope, request: DiagnoseRequest, options: CheckOptions, findings: Finding[]): CheckStatus {
+function runCheck(
+  check: Check,
+  base: SnapshotView,
+  snapshot: ClusterSnapshot,
+  scope: Scope,
+  request: DiagnoseRequest,
+  options: DiagnoseOptions & { checkOptions: CheckOptions },
+  findings: Finding[],
+): CheckStatus {
   const status = (s: CheckStatus["status"], detail: string): CheckStatus => ({ name: check.name, status: s, detail });
   if (scope.missing.target && !check.codes.includes("MTLS901")) {
     return status("skipped", `service ${request.mode === "check" ? `${request.target.service}.${request.target.namespace}` : ""} does not exist`);
@@ -57,13 +67,14 @@ function runCheck(check: Check, base: SnapshotView, snapshot: ClusterSnapshot, s
   if (unavailable.length > 0) return status("skipped", [...new Set(unavailable)].join("; "));
   const own: Finding[] = [];
   let skipped: string | undefined;
+  const tracker = new ReadTracker(new Set(check.inputs));
   const ctx: CheckContext = {
-    view: base.withTracker(new ReadTracker(new Set(check.inputs))),
+    view: base.withTracker(tracker),
     mode: request.mode,
     now: request.now,
     targets: scope.targets,
     namespaces: scope.namespaces,
-    options,
+    options: options.checkOptions,
     missing: scope.missing,
     report: (f) => own.push(f),
     skip: (reason) => {
@@ -75,6 +86,8 @@ function runCheck(check: Check, base: SnapshotView, snapshot: ClusterSnapshot, s
     check.run(ctx);
   } catch (err) {
     return status("failed", `${(err as Error).name}: ${(err as Error).message}`);
+  } finally {
+    options.onInputsRead?.(check, tracker.read);
   }
   findings.push(...own);
   if (skipped !== undefined && own.length === 0) return status("skipped", skipped);
@@ -123,7 +136,7 @@ export function diagnose(snapshot: ClusterSnapshot, request: DiagnoseRequest, op
   const checkOptions: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...options.options };
   const scope = resolveScope(base, request);
   const findings: Finding[] = [];
-  const checks = (options.checks ?? CHECKS).map((check) => runCheck(check, base, snapshot, scope, request, checkOptions, findings));
+  const checks = (options.checks ?? CHECKS).map((check) => runCheck(check, base, snapshot, scope, request, { ...options, checkOptions }, findings));
   const ordered = dedupeAndOrder(findings);
   const worst = ordered[0]?.severity;
   const target = request.mode === "check" && scope.targets[0] ? scope.targets[0] : undefined;

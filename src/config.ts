@@ -1,6 +1,8 @@
 // The process configuration: read from the environment once, validated, and never logged with its
 // secrets (see redactedConfig).
 
+import { scrubSecrets } from "./logger.js";
+
 export type Role = "bot" | "worker" | "all";
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
@@ -32,13 +34,28 @@ export interface Config {
   allowedChannelIds: string[];
   logLevel: LogLevel;
   metricsPort: number;
+  /** Scheduled scans and policy watches; they feed the incident channel, so they run only with INCIDENT_CHANNEL. */
+  scans: {
+    /** 0: no scheduled scans. */
+    intervalMinutes: number;
+    /** Empty: every namespace but Kubernetes' own. */
+    namespaces: string[];
+    /** Scan a namespace right after its PeerAuthentications, DestinationRules or AuthorizationPolicies change. */
+    watchPolicies: boolean;
+  };
+  /** Certificates expiring within this window are reported (MTLS402). */
+  certificateWarningMinutes: number;
 }
 
 /** Configuration that cannot start the process: one line per problem, no secret values in them. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    // A value quoted back may be a secret put in the wrong variable: tokens and URL credentials are cut.
+    const safe = problems.map((p) => scrubSecrets(p.replace(/[\r\n]+/g, " ")));
+    super(`invalid configuration:\n${safe.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = safe;
   }
 }
 
@@ -120,6 +137,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
   }
   const fixesRaw = (get("FIXES_ENABLED") ?? "true").toLowerCase();
   if (!["true", "false", "1", "0", "yes", "no"].includes(fixesRaw)) problems.push(`FIXES_ENABLED must be true or false, got "${fixesRaw}"`);
+  const minutes = (name: string, fallback: number, allowZero: boolean) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+      problems.push(`${name} must be a number of minutes${allowZero ? " (0 turns it off)" : " above 0"}, got "${raw}"`);
+    }
+    return n;
+  };
+  const scanNamespaces = list(get("SCAN_NAMESPACES"));
+  for (const ns of scanNamespaces) if (!DNS_LABEL.test(ns)) problems.push(`SCAN_NAMESPACES: "${ns}" is not a namespace name`);
+  const watchRaw = (get("WATCH_POLICIES") ?? "true").toLowerCase();
+  if (!["true", "false", "1", "0", "yes", "no"].includes(watchRaw)) problems.push(`WATCH_POLICIES must be true or false, got "${watchRaw}"`);
   const logLevel = (get("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
 
@@ -141,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     allowedChannelIds: ids("ALLOWED_CHANNEL_IDS", /^[CGD][A-Z0-9]{2,}$/, "C0123456789"),
     logLevel,
     metricsPort: port("METRICS_PORT", 9464),
+    scans: {
+      intervalMinutes: minutes("SCAN_INTERVAL_MINUTES", 15, true),
+      namespaces: scanNamespaces,
+      watchPolicies: ["true", "1", "yes"].includes(watchRaw),
+    },
+    certificateWarningMinutes: minutes("CERT_WARNING_MINUTES", 60, false),
   };
   if (signingSecret !== undefined) config.slack.signingSecret = signingSecret;
   if (appToken !== undefined) config.slack.appToken = appToken;

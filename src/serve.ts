@@ -18,9 +18,11 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startOpsServer, type ReadinessProbe } from "./observability/ops-server.js";
 import type { DiagnoseJobData } from "./queue/jobs.js";
 import { diagnoseQueueName } from "./queue/names.js";
-import { createRedis, whenReady } from "./queue/redis-connection.js";
+import { closeRedis, createRedis, whenReady } from "./queue/redis-connection.js";
 import type { Collector } from "./worker/diagnose-processor.js";
 import { startWorker } from "./worker/start-worker.js";
+import { startIncidentNotifications } from "./worker/notify-worker.js";
+import { startScanTriggers } from "./worker/scan-scheduler.js";
 
 export interface ServeOptions {
   env: NodeJS.ProcessEnv;
@@ -73,13 +75,28 @@ export async function serve(role: Role, options: ServeOptions): Promise<number> 
     if (role === "worker" || role === "all") {
       const redis = createRedis(config.redis);
       redis.on("error", (err) => logger.warn({ err }, "redis connection error (worker)"));
-      closers.push(async () => void (await redis.quit().catch(() => undefined)));
+      closers.push(() => closeRedis(redis));
       probes.push(redisProbe("redis (worker)", redis));
       const kc = options.kubeConfig ?? loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
       const collect = options.collect ?? liveCollector(kc);
       const applier = config.fixesEnabled ? new FixApplier(kc) : undefined;
-      const worker = await startWorker({ config, redis, logger, metrics, collect, ...(applier ? { applier } : {}) });
+      // The incident channel: notifications, and the scans without a command that feed it.
+      const incidents = config.incidentChannel ? await startIncidentNotifications({ config, redis, logger }) : undefined;
+      if (incidents) closers.unshift(() => incidents.close());
+      const worker = await startWorker({
+        config,
+        redis,
+        logger,
+        metrics,
+        collect,
+        ...(applier ? { applier } : {}),
+        ...(incidents ? { hooks: { onReport: incidents.onReport } } : {}),
+      });
       closers.unshift(() => worker.close());
+      if (incidents) {
+        const triggers = await startScanTriggers({ config, redis, logger, kubeConfig: kc });
+        closers.unshift(() => triggers.close());
+      }
     }
     if (role === "bot" || role === "all") {
       await startBot(config, logger, metrics, probes, closers);
@@ -152,7 +169,7 @@ async function startBot(config: Config, logger: Logger, metrics: Metrics, probes
   closers.unshift(async () => {
     await app.stop();
     for (const q of [...queues.values(), ...applyQueues.values()]) await q.close();
-    await redis.quit().catch(() => undefined);
-    await queueConnection.quit().catch(() => undefined);
+    await closeRedis(redis);
+    await closeRedis(queueConnection);
   });
 }

@@ -8,6 +8,14 @@ export type MtlsCommand =
   | { kind: "help" };
 
 const MAX_TEXT = 500;
+/** The longest word a command may hold: `<63>.<63>.svc.cluster.local` and a little more. */
+const MAX_WORD = 150;
+/** How much of a word that is not understood is quoted back. */
+const QUOTED_CHARS = 30;
+
+function quoted(word: string): string {
+  return `"${word.length > QUOTED_CHARS ? `${word.slice(0, QUOTED_CHARS)}…` : word}"`;
+}
 
 /**
  * `/mtls check <svc>[.<ns>] [from <workload>[.<ns>]] [cluster <name>]`, `/mtls scan [<ns>] [cluster <name>]`,
@@ -17,6 +25,8 @@ const MAX_TEXT = 500;
 export function parseMtlsCommand(text: string): MtlsCommand {
   if (text.length > MAX_TEXT) throw new UsageError(`that is ${text.length} characters; a command is much shorter`);
   const words = text.trim().split(/\s+/).filter((w) => w !== "");
+  const long = words.find((w) => w.length > MAX_WORD);
+  if (long !== undefined) throw new UsageError(`${quoted(long)} is ${long.length} characters long; Kubernetes names have at most 63`);
   const [verb, ...rest] = words;
   switch ((verb ?? "help").toLowerCase()) {
     case "help":
@@ -30,7 +40,7 @@ export function parseMtlsCommand(text: string): MtlsCommand {
     case "scan":
       return parseScan(rest);
     default:
-      throw new UsageError(`unknown command \`${verb ?? ""}\``);
+      throw new UsageError(`unknown command ${quoted(verb ?? "")}: use check, scan, clusters or help`);
   }
 }
 

@@ -4,11 +4,12 @@ import type { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import type { ClusterSnapshot } from "../cluster/snapshot.js";
 import type { Finding, Fix } from "../checks/finding.js";
+import type { CheckOptions } from "../checks/types.js";
 import { diagnose } from "../engine/diagnose.js";
 import type { DiagnoseRequest } from "../engine/request.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { publishAnswer } from "../queue/enqueue-diagnose.js";
+import { briefReport, publishAnswer, releaseRequest } from "../queue/enqueue-diagnose.js";
 import type { DiagnoseJobData, DiagnoseJobResult } from "../queue/jobs.js";
 import { stateKey } from "../queue/names.js";
 import type { Report } from "../report/report.js";
@@ -18,6 +19,7 @@ import { renderParentError, renderParentProgress, renderParentVerdict, type Pare
 import { renderSummary } from "../slack/render-summary.js";
 import { renderJoinedAnswer } from "../slack/render-joined-answer.js";
 import { ThreadPublisher } from "../slack/thread-publisher.js";
+import { permanentFailure } from "./permanent-failure.js";
 
 /** Collects what the checks need for a request; throws for what retrying may fix (network, 5xx). */
 export type Collector = (request: DiagnoseRequest, onProgress: (message: string) => void) => Promise<ClusterSnapshot>;
@@ -47,7 +49,12 @@ export interface DiagnoseProcessorDeps {
   onFixPosted?: (posted: PostedFix) => Promise<void>;
   /** The report is complete and posted: incident notifications hook in here. */
   onReport?: (report: Report, job: DiagnoseJobData, permalink: string | undefined) => Promise<void>;
+  /** Check options from the configuration (the certificate warning window). */
+  checkOptions?: Partial<CheckOptions>;
 }
+
+/** A publisher for one thread, sharing the job's record of posted steps. */
+type ThreadOf = (channel: string, parentTs: string) => ThreadPublisher;
 
 const PROGRESS_INTERVAL_MS = 1_500;
 /** Fix replies per report; more are uploaded together in one file, to be applied by hand. */
@@ -83,24 +90,33 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps): (job: Job<
   const now = deps.now ?? (() => new Date());
   return async (job) => {
     const data = job.data;
+    if (data.origin !== "command") return diagnoseUnattended(deps, job, now());
     if (data.thread.channel === "" || data.thread.parentTs === "") throw new UnrecoverableError("job has no Slack thread to answer in");
-    const publisher = new ThreadPublisher(deps.slack, deps.redis, stateKey(deps.prefix, "posted", job.id ?? data.requestKey), data.thread.channel, data.thread.parentTs);
+    // One record of posted steps per job, for every thread it answers in.
+    const stepsKey = stateKey(deps.prefix, "posted", job.id ?? data.requestKey);
+    const threadOf: ThreadOf = (channel, parentTs) => new ThreadPublisher(deps.slack, deps.redis, stepsKey, channel, parentTs);
+    const publisher = threadOf(data.thread.channel, data.thread.parentTs);
     const context = parentContext(data);
     const started = Date.now();
     let lastUpdate = 0;
-    const progress = async (done: number, total: number, current: string, force = false) => {
-      if (!force && Date.now() - lastUpdate < PROGRESS_INTERVAL_MS) return;
+    // Parent updates are chained: a progress update that Slack holds back (429) never lands after a later one, or after the verdict.
+    let parentUpdates = Promise.resolve();
+    const progress = (done: number, total: number, current: string, force = false): Promise<void> => {
+      if (!force && Date.now() - lastUpdate < PROGRESS_INTERVAL_MS) return parentUpdates;
       lastUpdate = Date.now();
-      await publisher.updateParent(renderParentProgress({ ...context, done, total, current })).catch((err: unknown) => {
-        deps.logger.warn({ err, jobId: job.id }, "could not update the progress message");
-      });
+      parentUpdates = parentUpdates.then(() =>
+        publisher.updateParent(renderParentProgress({ ...context, done, total, current })).catch((err: unknown) => {
+          deps.logger.warn({ err, jobId: job.id }, "could not update the progress message");
+        }),
+      );
+      return parentUpdates;
     };
     try {
       await progress(0, 3, "collecting cluster state", true);
       const request = toDiagnoseRequest(data, now());
       const snapshot = await deps.collect(request, (message) => void progress(0, 3, message));
       await progress(1, 3, "running checks", true);
-      const report = diagnose(snapshot, request);
+      const report = diagnose(snapshot, request, { options: deps.checkOptions ?? {} });
       for (const f of report.findings) deps.metrics.findings.inc({ code: f.code, severity: f.severity });
       await progress(2, 3, "posting results", true);
       const permalink = await publishReport(deps, publisher, data, report, now(), snapshot);
@@ -108,29 +124,62 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps): (job: Job<
       const joined = await publishAnswer(deps.redis, deps.prefix, data.requestKey, {
         ...(permalink ? { permalink } : {}),
         summary: renderParentVerdict({ ...context, report }).text,
-        result: resultOf(report),
+        report: briefReport(report),
       });
       for (const thread of joined) {
-        await deps.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.parentTs, ...renderJoinedAnswer({ ...context, report, ...(permalink ? { permalink } : {}) }) });
+        const theirs = threadOf(thread.channel, thread.parentTs);
+        const subject = { ...context, requestedBy: thread.userId, report };
+        // Another requester's channel failing does not fail this job: the report is posted.
+        await theirs
+          .reply(`joined:${thread.channel}:${thread.parentTs}`, renderJoinedAnswer({ ...subject, ...(permalink ? { permalink } : {}) }))
+          .then(() => theirs.updateParent(renderParentVerdict({ ...subject, ...(permalink ? { threadPermalink: permalink } : {}) })))
+          .catch((err: unknown) => deps.logger.warn({ err, jobId: job.id, channel: thread.channel }, "could not answer a requester who joined"));
       }
       if (deps.onReport) await deps.onReport(report, data, permalink);
       deps.metrics.jobDuration.observe({ queue: "diagnose" }, (Date.now() - started) / 1000);
       return resultOf(report);
-    } catch (err) {
+    } catch (caught) {
+      await parentUpdates;
+      const permanent = caught instanceof UnrecoverableError ? caught.message : permanentFailure(caught);
+      const err = permanent !== undefined && !(caught instanceof UnrecoverableError) ? new UnrecoverableError(permanent) : caught;
       const finalAttempt = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      deps.logger.error({ err, jobId: job.id, attempt: job.attemptsMade + 1, cluster: data.cluster }, "diagnosis failed");
-      if (finalAttempt) {
-        await publisher
-          .updateParent(renderParentError({ ...context, message: `the diagnosis failed: ${(err as Error).message}` }))
-          .catch(() => undefined);
-      }
+      deps.logger.error({ err: caught, jobId: job.id, attempt: job.attemptsMade + 1, final: finalAttempt, cluster: data.cluster }, "diagnosis failed");
+      if (finalAttempt) await answerFailure(deps, threadOf, data, context, `the diagnosis failed: ${(err as Error).message}`);
       throw err;
     }
   };
 }
 
+/**
+ * Tells the requester (and whoever joined the request) that it failed for good, and closes its dedupe
+ * window so that asking again runs it again. Best effort: Slack or Redis may be what failed.
+ */
+async function answerFailure(deps: DiagnoseProcessorDeps, threadOf: ThreadOf, data: DiagnoseJobData, context: ParentContext, message: string): Promise<void> {
+  const warn = (err: unknown) => deps.logger.warn({ err, jobId: data.requestKey }, "could not tell a requester that the diagnosis failed");
+  await threadOf(data.thread.channel, data.thread.parentTs).updateParent(renderParentError({ ...context, message })).catch(warn);
+  const joined = await publishAnswer(deps.redis, deps.prefix, data.requestKey, { summary: message }).catch((err: unknown) => (warn(err), []));
+  for (const thread of joined) {
+    await threadOf(thread.channel, thread.parentTs)
+      .updateParent(renderParentError({ ...context, requestedBy: thread.userId, message }))
+      .catch(warn);
+  }
+  await releaseRequest(deps.redis, deps.prefix, data).catch(warn);
+}
+
 function resultOf(report: Report): DiagnoseJobResult {
   return { verdict: report.verdict, findings: report.findings.length, codes: [...new Set(report.findings.map((f) => f.code))] };
+}
+
+/** Scheduled and watch-triggered scans: nobody waits in a thread; the report only feeds onReport (the incident channel). */
+async function diagnoseUnattended(deps: DiagnoseProcessorDeps, job: Job<DiagnoseJobData>, now: Date): Promise<DiagnoseJobResult> {
+  const started = Date.now();
+  const request = toDiagnoseRequest(job.data, now);
+  const snapshot = await deps.collect(request, () => undefined);
+  const report = diagnose(snapshot, request, { options: deps.checkOptions ?? {} });
+  for (const f of report.findings) deps.metrics.findings.inc({ code: f.code, severity: f.severity });
+  if (deps.onReport) await deps.onReport(report, job.data, undefined);
+  deps.metrics.jobDuration.observe({ queue: "diagnose" }, (Date.now() - started) / 1000);
+  return resultOf(report);
 }
 
 async function publishReport(

@@ -3,7 +3,7 @@ import { Worker } from "bullmq";
 import { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
-import type { Logger } from "../logger.js";
+import { slackLogger, type Logger } from "../logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { DiagnoseJobData, DiagnoseJobResult } from "../queue/jobs.js";
 import { diagnoseQueueName } from "../queue/names.js";
@@ -58,8 +58,9 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export function slackClient(config: Config): WebClient {
+export function slackClient(config: Config, logger: Logger): WebClient {
   return new WebClient(config.slack.botToken, {
+    logger: slackLogger(logger, "slack"),
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
   });
@@ -69,7 +70,7 @@ export function slackClient(config: Config): WebClient {
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, redis, logger, metrics } = deps;
   const id = `${config.clusterName}-${randomUUID().slice(0, 8)}`;
-  const slack = deps.slack ?? slackClient(config);
+  const slack = deps.slack ?? slackClient(config, logger);
   const processor = createDiagnoseProcessor({
     slack,
     redis,
@@ -78,6 +79,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     logger,
     metrics,
     fixes: { enabled: config.fixesEnabled, approveReaction: config.reactions.approve, rejectReaction: config.reactions.reject, ttlMs: FIX_TTL_MS },
+    checkOptions: { certificateWarningMs: config.certificateWarningMinutes * 60_000 },
     onFixPosted: recordPostedFix(new PendingFixStore(redis, config.queuePrefix), new AuditLog(redis, config.queuePrefix, logger)),
     ...deps.hooks,
   });
@@ -90,8 +92,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   });
   worker.on("completed", () => metrics.jobs.inc({ queue, status: "completed" }));
   worker.on("failed", (job, err) => {
-    metrics.jobs.inc({ queue, status: "failed" });
-    logger.warn({ jobId: job?.id, err }, "diagnose job failed");
+    // BullMQ reports every failed attempt; only one that is not retried has finished.
+    const status = job?.finishedOn === undefined ? "retried" : "failed";
+    metrics.jobs.inc({ queue, status });
+    logger.warn({ jobId: job?.id, err, status }, "diagnose job failed");
   });
   worker.on("error", (err) => logger.error({ err }, "worker error"));
   await worker.waitUntilReady();

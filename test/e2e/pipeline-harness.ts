@@ -170,3 +170,10 @@ export async function jobCounts(redisUrl: string, cluster = "prod"): Promise<Rec
 export function shownText(message: { text?: unknown; blocks?: unknown }): string {
   return `${typeof message.text === "string" ? message.text : ""} ${JSON.stringify(message.blocks ?? [])}`;
 }
+
+/** A sample's value from the process's /metrics, or undefined when it has not been recorded. */
+export async function metricValue(pipeline: Pipeline, sample: string): Promise<number | undefined> {
+  const text = await (await fetch(opsUrl(pipeline, "/metrics"))).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+}

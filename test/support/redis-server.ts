@@ -56,6 +56,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "mtls-redis-"));
   let child: ChildProcess | undefined;
   const start = async () => {
+    // Already running: a second server on the same port would fail to bind, and the running one would be orphaned.
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
     child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], {
       stdio: "ignore",
     });

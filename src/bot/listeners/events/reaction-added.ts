@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from "@slack/bolt";
 import type { Queue } from "bullmq";
 import type { Approvers } from "../../../approvals/approvers.js";
 import type { AuditLog } from "../../../approvals/audit-log.js";
-import type { FixState, PendingFixStore } from "../../../approvals/pending-fix-store.js";
+import type { FixState, FixStatus, PendingFixStore } from "../../../approvals/pending-fix-store.js";
 import type { ApplyJobData } from "../../../queue/jobs.js";
 import { APPLY_FIX_JOB, stateKey } from "../../../queue/names.js";
 import { renderApproved, renderDismissed, renderExpired, renderNotAllowed, renderRollingBack } from "../../../slack/render-apply.js";
@@ -49,6 +49,27 @@ export function reactionAdded(deps: BotDeps, approvals: ApprovalDeps) {
     const reply = (text: ReturnType<typeof renderApproved>) =>
       client.chat.postMessage({ channel, thread_ts: fix.threadTs, text: text.text, blocks: text.blocks as never });
 
+    /**
+     * Claims the fix (one winner however often the reaction arrives) and queues the work for the
+     * cluster's worker; if it cannot be queued, the claim is handed back so that the fix stays actionable.
+     */
+    const queue = async (kind: ApplyJobData["action"], from: FixStatus, to: FixStatus): Promise<boolean> => {
+      if ((await approvals.store.transition(fix, [from], to, { approver: event.user })) !== "ok") return false;
+      try {
+        await approvals.applyQueue(fix.cluster).add(
+          APPLY_FIX_JOB,
+          { fix: { channel: fix.channel, ts: fix.ts }, action: kind, actor: event.user, requestedAt: new Date().toISOString() },
+          { jobId: `${kind}-${fix.id}`, attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
+        );
+        return true;
+      } catch (err) {
+        await approvals.store.transition(fix, [to], from);
+        logger.error({ err, fixId: fix.id }, `could not queue the ${kind}`);
+        await ephemeral(renderNotAllowed(`the ${kind} could not be queued (Redis is unavailable); react again in a minute`));
+        return false;
+      }
+    };
+
     if (!config.fixesEnabled) {
       await ephemeral(renderNotAllowed("fixes are applied by hand in this workspace (FIXES_ENABLED=false): use the attached YAML"));
       await approvals.audit.append({ ...base, event: "refused", actor: event.user, reason: "fixes disabled" });
@@ -73,37 +94,12 @@ export function reactionAdded(deps: BotDeps, approvals: ApprovalDeps) {
         await reply(renderExpired(fix.expiresAt));
         return;
       }
-      if ((await approvals.store.transition(fix, ["pending"], "approved", { approver: event.user })) !== "ok") return;
-      try {
-        await approvals.applyQueue(fix.cluster).add(
-          APPLY_FIX_JOB,
-          { fix: { channel, ts }, action: "apply", actor: event.user, requestedAt: new Date().toISOString() },
-          { jobId: `apply-${fix.id}`, attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
-        );
-      } catch (err) {
-        // Hand the approval back: nothing was queued, so the fix must stay approvable.
-        await approvals.store.transition(fix, ["approved"], "pending");
-        logger.error({ err, fixId: fix.id }, "could not queue an approved fix");
-        await ephemeral(renderNotAllowed("the fix could not be queued (Redis is unavailable); react again in a minute"));
-        return;
-      }
+      if (!(await queue("apply", "pending", "approved"))) return;
       await approvals.audit.append({ ...base, event: "approved", actor: event.user, detail: { finding: fix.finding, title: fix.title } });
       await reply(renderApproved(event.user));
       return;
     }
-    if ((await approvals.store.transition(fix, ["applied"], "rolling-back", { approver: event.user })) !== "ok") return;
-    try {
-      await approvals.applyQueue(fix.cluster).add(
-        APPLY_FIX_JOB,
-        { fix: { channel: fix.channel, ts: fix.ts }, action: "rollback", actor: event.user, requestedAt: new Date().toISOString() },
-        { jobId: `rollback-${fix.id}`, attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
-      );
-    } catch (err) {
-      await approvals.store.transition(fix, ["rolling-back"], "applied");
-      logger.error({ err, fixId: fix.id }, "could not queue a rollback");
-      await ephemeral(renderNotAllowed("the rollback could not be queued (Redis is unavailable); react again in a minute"));
-      return;
-    }
+    if (!(await queue("rollback", "applied", "rolling-back"))) return;
     await reply(renderRollingBack(event.user));
   };
 }

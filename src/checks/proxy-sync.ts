@@ -8,11 +8,10 @@ import type { Check } from "./types.js";
 /** States of `istioctl proxy-status` that mean the proxy does not run the configuration istiod computed. */
 const OUT_OF_SYNC = new Set(["STALE", "ERROR"]);
 /**
- * NOT SENT only matters for the types every sidecar subscribes to and mTLS lives in (clusters carry the
- * client TLS, listeners the server's): a TCP-only proxy is never sent routes, and older istioctl
- * versions print NOT SENT for an unused ECDS.
+ * NOT SENT counts for the four xDS types every sidecar is sent (FINDINGS.md lists NOT SENT as out of
+ * sync); not for ECDS, which istioctl versions before 1.27 print as NOT SENT when no extension is used.
  */
-const MUST_BE_SENT = new Set(["CDS", "LDS"]);
+const MUST_BE_SENT = new Set(["CDS", "LDS", "EDS", "RDS"]);
 
 function outOfSync(type: string, state: string): boolean {
   return OUT_OF_SYNC.has(state) || (state === "NOT SENT" && MUST_BE_SENT.has(type));

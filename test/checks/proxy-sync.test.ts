@@ -16,8 +16,8 @@ function mesh() {
 
 const STATUS = [
   "NAME                              CLUSTER        CDS                LDS          EDS        RDS        ECDS        ISTIOD              VERSION",
-  // A TCP-only proxy is never sent routes, and older istioctl prints NOT SENT for an unused ECDS: both fine.
-  `${podName("recs", "p1")}.recs     Kubernetes     SYNCED (2m)        SYNCED       SYNCED     NOT SENT     NOT SENT     istiod-1a2b3c4d     1.26.4`,
+  // Older istioctl prints NOT SENT for an unused ECDS: that is fine.
+  `${podName("recs", "p1")}.recs     Kubernetes     SYNCED (2m)        SYNCED       SYNCED     SYNCED     NOT SENT     istiod-1a2b3c4d     1.26.4`,
   `${podName("recs", "p2")}.recs     Kubernetes     STALE (Never Acknowledged)     NOT SENT     SYNCED     STALE      IGNORED     istiod-1a2b3c4d     1.26.4`,
   `${podName("web")}.web             Kubernetes     SYNCED (1m)        SYNCED       SYNCED     SYNCED     IGNORED     istiod-1a2b3c4d     1.26.4`,
 ].join("\n");

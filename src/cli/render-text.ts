@@ -29,14 +29,15 @@ function headline(report: Report): string {
     return `${report.target.service}.${report.target.namespace}${from}`;
   }
   if (report.scope) return `scan of ${report.scope.namespaces.length} namespace(s)`;
-  return "service not found";
+  return report.findings.some((f) => f.code === "MTLS901") ? "service not found" : "target not resolved";
 }
 
 /** What an engineer wants in a terminal: the verdict first, the mTLS table, then each finding with evidence and fix. */
 export function renderText(report: Report, p: Palette = PLAIN): string {
   const lines: string[] = [];
   const count = (s: Severity) => report.findings.filter((f) => f.severity === s).length;
-  const verdict = report.verdict === "ok" ? p.ok("OK") : p[report.verdict](report.verdict.toUpperCase());
+  const nothingRan = report.checks.length > 0 && report.checks.every((c) => c.status !== "ran");
+  const verdict = nothingRan ? p.warning("UNKNOWN (no check could run)") : report.verdict === "ok" ? p.ok("OK") : p[report.verdict](report.verdict.toUpperCase());
   lines.push(`${p.bold(verdict)}  ${headline(report)}`);
   lines.push(p.dim(`${count("critical")} critical, ${count("warning")} warning, ${count("info")} info`));
   if (report.mtls.length > 0) {

@@ -24,6 +24,8 @@ interface Scope {
   source?: Source;
   namespaces: string[];
   missing: CheckContext["missing"];
+  /** Why the target could not be looked up at all (its Services could not be read): no check can run. */
+  unresolved?: string;
 }
 
 /** Namespaces a scan covers when none are named: every namespace but Kubernetes' own. */
@@ -39,7 +41,9 @@ function resolveScope(view: SnapshotView, request: DiagnoseRequest): Scope {
   }
   const scope: Scope = { targets: [], namespaces: [request.target.namespace], missing: {} };
   const target = resolveTarget(view, request.target);
+  const servicesUnreadable = view.unavailable("services");
   if (target) scope.targets.push(target);
+  else if (servicesUnreadable !== undefined) scope.unresolved = `the target could not be looked up: ${servicesUnreadable}`;
   else scope.missing.target = request.target;
   if (request.from) {
     const source = resolveSource(view, request.from);
@@ -60,6 +64,7 @@ function runCheck(
   findings: Finding[],
 ): CheckStatus {
   const status = (s: CheckStatus["status"], detail: string): CheckStatus => ({ name: check.name, status: s, detail });
+  if (scope.unresolved !== undefined) return status("skipped", scope.unresolved);
   if (scope.missing.target && !check.codes.includes("MTLS901")) {
     return status("skipped", `service ${request.mode === "check" ? `${request.target.service}.${request.target.namespace}` : ""} does not exist`);
   }
@@ -147,7 +152,7 @@ export function diagnose(snapshot: ClusterSnapshot, request: DiagnoseRequest, op
     source: scope.source ? { kind: scope.source.kind, name: scope.source.name, namespace: scope.source.namespace } : null,
     verdict: worst ?? "ok",
     findings: ordered,
-    mtls: scope.missing.target ? [] : mtlsRows(base, scope, request.mode === "scan"),
+    mtls: scope.missing.target || scope.unresolved ? [] : mtlsRows(base, scope, request.mode === "scan"),
     proxies: request.mode === "check" ? proxyReports(base, [...(target?.pods ?? []), ...(scope.source?.pods ?? [])], request.now) : [],
     checks,
     generatedAt: request.now.toISOString(),

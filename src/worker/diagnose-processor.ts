@@ -116,7 +116,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps): (job: Job<
       const request = toDiagnoseRequest(data, now());
       const snapshot = await deps.collect(request, (message) => void progress(0, 3, message));
       await progress(1, 3, "running checks", true);
-      const report = diagnose(snapshot, request, { options: deps.checkOptions ?? {} });
+      const report = assertSomethingRan(diagnose(snapshot, request, { options: deps.checkOptions ?? {} }));
       for (const f of report.findings) deps.metrics.findings.inc({ code: f.code, severity: f.severity });
       await progress(2, 3, "posting results", true);
       const permalink = await publishReport(deps, publisher, data, report, now(), snapshot);
@@ -170,12 +170,23 @@ function resultOf(report: Report): DiagnoseJobResult {
   return { verdict: report.verdict, findings: report.findings.length, codes: [...new Set(report.findings.map((f) => f.code))] };
 }
 
+/**
+ * A report in which no check could run (the cluster could not be read) says nothing about the mesh:
+ * it must never read as "no problems found", nor resolve open incidents. The job fails (and is retried).
+ */
+function assertSomethingRan(report: Report): Report {
+  if (report.checks.length > 0 && report.checks.every((c) => c.status !== "ran")) {
+    throw new Error(`no check could run: ${report.checks[0]?.detail ?? "the cluster could not be read"}`);
+  }
+  return report;
+}
+
 /** Scheduled and watch-triggered scans: nobody waits in a thread; the report only feeds onReport (the incident channel). */
 async function diagnoseUnattended(deps: DiagnoseProcessorDeps, job: Job<DiagnoseJobData>, now: Date): Promise<DiagnoseJobResult> {
   const started = Date.now();
   const request = toDiagnoseRequest(job.data, now);
   const snapshot = await deps.collect(request, () => undefined);
-  const report = diagnose(snapshot, request, { options: deps.checkOptions ?? {} });
+  const report = assertSomethingRan(diagnose(snapshot, request, { options: deps.checkOptions ?? {} }));
   for (const f of report.findings) deps.metrics.findings.inc({ code: f.code, severity: f.severity });
   if (deps.onReport) await deps.onReport(report, job.data, undefined);
   deps.metrics.jobDuration.observe({ queue: "diagnose" }, (Date.now() - started) / 1000);

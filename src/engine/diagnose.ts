@@ -5,7 +5,7 @@ import type { Finding } from "../checks/finding.js";
 import { CHECKS } from "../checks/registry.js";
 import type { Check, CheckContext, CheckOptions, Source, Target } from "../checks/types.js";
 import { clientFromSource, connectionFor, meshClientIn } from "../mesh/connection.js";
-import type { CheckStatus, MtlsRow, Report } from "../report/report.js";
+import { mtlsRow, type CheckStatus, type MtlsRow, type Report } from "../report/report.js";
 import { proxyReports } from "../report/proxy-reports.js";
 import type { DiagnoseRequest } from "./request.js";
 import { resolveSource, resolveTarget, targetFromService } from "./resolve.js";
@@ -116,15 +116,7 @@ function mtlsRows(view: SnapshotView, scope: Scope, scan: boolean): MtlsRow[] {
   for (const target of scope.targets) {
     const client = scope.source ? clientFromSource(view, scope.source) : meshClientIn(target.namespace);
     for (const c of connectionFor(view, target, client)) {
-      const row: MtlsRow = {
-        port: c.port.port,
-        targetPort: c.port.targetPort,
-        serverMode: c.server.mode,
-        serverPolicy: c.server.policyRef,
-        clientSends: c.clientSends,
-        clientPolicy: c.clientPolicy,
-        outcome: c.outcome,
-      };
+      const row = mtlsRow(c);
       rows.push(scan ? { service: `${target.namespace}/${target.name}`, ...row } : row);
     }
   }

@@ -1,6 +1,6 @@
 import type { Severity } from "../checks/codes.js";
 import type { Finding } from "../checks/finding.js";
-import type { ClientSends, Outcome } from "../mesh/connection.js";
+import type { ClientSends, Outcome, PortConnection } from "../mesh/connection.js";
 import type { CertificateRow } from "../proxy/certificates.js";
 
 export interface ReportPort {
@@ -48,4 +48,17 @@ export interface Report {
   checks: CheckStatus[];
   /** When the diagnosis ran (or the `--now` it was told). */
   generatedAt: string;
+}
+
+/** A row of the report's mTLS table, from the connection the mesh semantics computed for a port. */
+export function mtlsRow(c: PortConnection): MtlsRow {
+  return {
+    port: c.port.port,
+    targetPort: c.port.targetPort,
+    serverMode: c.server.mode,
+    serverPolicy: c.server.policyRef,
+    clientSends: c.clientSends,
+    clientPolicy: c.clientPolicy,
+    outcome: c.outcome,
+  };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Service } from "../../src/cluster/kube-types.js";
 import type { SnapshotView } from "../../src/cluster/snapshot-view.js";
 import { resolveSource, targetFromService } from "../../src/engine/resolve.js";
+import { mtlsRow, type MtlsRow } from "../../src/report/report.js";
 import { clientFromSource, connectionFor, meshClientIn, type ClientSide } from "../../src/mesh/connection.js";
 import {
   deployment,
@@ -32,27 +33,11 @@ const sidecarClient: ClientSide = { key: "client:web", namespace: "web", labels:
 const plaintextClient: ClientSide = { key: "client:legacy", namespace: "legacy", dataPlane: "none" };
 const ambientClient: ClientSide = { key: "client:ambient", namespace: "web", dataPlane: "ambient" };
 
-interface Row {
-  port: number;
-  targetPort: number | string;
-  serverMode: string;
-  serverPolicy: string;
-  clientSends: string;
-  clientPolicy: string | null;
-  outcome: string;
-}
+type Row = MtlsRow;
 
 function rows(view: SnapshotView, client: ClientSide, svc: Service = inventoryService): Row[] {
   const target = targetFromService(view, svc);
-  return connectionFor(view, target, client).map((c) => ({
-    port: c.port.port,
-    targetPort: c.port.targetPort,
-    serverMode: c.server.mode,
-    serverPolicy: c.server.policyRef,
-    clientSends: c.clientSends,
-    clientPolicy: c.clientPolicy,
-    outcome: c.outcome,
-  }));
+  return connectionFor(view, target, client).map(mtlsRow);
 }
 
 function only(view: SnapshotView, client: ClientSide): Row {

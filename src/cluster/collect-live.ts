@@ -405,9 +405,10 @@ class LiveCollector {
 
   /**
    * The `--from` client in a namespace other than the target's, with as few requests as resolving it
-   * takes: the namespace's Services (a Service of that name wins, and their names are what MTLS902
-   * suggests); for a Service, its pods by its selector and the workload that owns them, by name; else
-   * the namespace's Deployments, StatefulSets and DaemonSets, then the pods of the one named so.
+   * takes: by name, a Service first (a Service of that name wins), then a Deployment, then a
+   * StatefulSet or DaemonSet; only when nothing has that name are the namespace's Services and
+   * workloads listed, for the names MTLS902 suggests. For a Service, its pods by its selector and the
+   * workload that owns them, by name; else the pods of the workload named so.
    */
   private async listSource(plan: CheckCollectPlan): Promise<void> {
     const source = plan.source;
@@ -415,16 +416,24 @@ class LiveCollector {
     const wantsPods = this.wants("pods") || this.wantsProxies;
     if (!wantsPods && !this.wants("services") && !this.wants("workloads")) return;
     const ns = source.namespace;
-    await this.listInto("services", SERVICE, ns, {});
+    const named = (list: readonly KubeObject[], kind?: string) =>
+      list.some((o) => o.metadata?.namespace === ns && o.metadata?.name === source.name && (kind === undefined || o.kind === kind));
+    await this.getInto("services", SERVICE, ns, source.name);
     const servicesFailed = this.failuresIn(["services"], ns);
     if (servicesFailed.length > 0) {
       if (wantsPods) this.fail("pods", `the pods of ${ns}/${source.name} were not listed: ${summarise(servicesFailed)}`, ns);
       if (this.wants("workloads")) this.fail("workloads", `the workload of ${ns}/${source.name} was not read: ${summarise(servicesFailed)}`, ns);
       return;
     }
-    const isService = this.snapshot.services.some((s) => s.metadata?.namespace === ns && s.metadata?.name === source.name);
+    const isService = named(this.snapshot.services);
     if (!isService) {
-      await Promise.all(WORKLOAD_TYPES.map((type) => this.listInto("workloads", type, ns, {})));
+      await this.getInto("workloads", DEPLOYMENT, ns, source.name);
+      if (!named(this.snapshot.workloads, DEPLOYMENT.kind)) {
+        await Promise.all(WORKLOAD_TYPES.filter((t) => t !== DEPLOYMENT).map((type) => this.getInto("workloads", type, ns, source.name)));
+      }
+      if (!named(this.snapshot.workloads)) {
+        await Promise.all([this.listInto("services", SERVICE, ns, {}), ...WORKLOAD_TYPES.map((type) => this.listInto("workloads", type, ns, {}))]);
+      }
     }
     const resolved = resolveSourceSelector(this.snapshot, source);
     if (!resolved || !wantsPods) return;

@@ -26,10 +26,10 @@ export async function loadLive(cmd: DiagnoseCommand, now: Date): Promise<LoadedI
   const request = toRequest(cmd, contextNamespace(kc), now);
   const progress = process.stderr.isTTY ? (message: string) => process.stderr.write(`… ${message}\n`) : undefined;
   const snapshot = await collectLive(kc, planForRequest(request, inputsOf()), progress ? { onProgress: progress } : {});
-  // Nothing at all could be read: that is unreadable input (exit 2), not a report of skipped checks.
-  const services = snapshot.unavailable.services;
-  if (services !== undefined && snapshot.unavailable.pods !== undefined && /reachable/.test(services)) {
-    throw new InputError(`cannot read the cluster: ${services.split("; ")[0]}`);
+  // The target's Services could not be read because the cluster is unreachable: that is unreadable
+  // input (exit 2), not a report of skipped checks.
+  if (snapshot.unreachable !== undefined && snapshot.unavailable.services !== undefined) {
+    throw new InputError(`cannot read the cluster: ${snapshot.unreachable}`);
   }
   return { snapshot, request };
 }

@@ -97,6 +97,8 @@ export interface LiveSnapshot extends ClusterSnapshot {
    * `unavailable`, nothing here makes a check skip: the checks ran on what is in the snapshot.
    */
   notes: string[];
+  /** Set when the API server could not be reached at all (a network failure, not a refusal). */
+  unreachable?: string;
   /**
    * `istioctl proxy-status` as printed, so that a snapshot directory keeps istioctl's own output; only
    * when it lists no proxy outside the plan's namespaces (the entries are filtered, the text cannot be).
@@ -677,6 +679,7 @@ class LiveCollector {
         this.snapshot.notes.push(`only the first ${items.length} ${type.plural} in ${where} were read (${maxPages} pages)`);
       }
     } catch (err) {
+      this.noteUnreachable(err);
       this.fail(input, err instanceof KubeApiError ? err.message : `cannot list ${type.plural}: ${(err as Error).message}`, namespace);
     }
   }
@@ -693,6 +696,7 @@ class LiveCollector {
       addObject(this.snapshot, normalise(body, type.kind, type.group === "" ? version : `${type.group}/${version}`));
     } catch (err) {
       if (err instanceof KubeApiError && err.failure === "not-found") return;
+      this.noteUnreachable(err);
       this.fail(input, err instanceof KubeApiError ? err.message : `cannot get ${resource} ${name}: ${(err as Error).message}`, namespace);
     }
   }
@@ -759,6 +763,10 @@ class LiveCollector {
         restarted = true;
       }
     }
+  }
+
+  private noteUnreachable(err: unknown): void {
+    if (err instanceof KubeApiError && err.failure === "network") this.snapshot.unreachable ??= err.message;
   }
 
   private fail(input: Input, reason: string, namespace?: string): void {

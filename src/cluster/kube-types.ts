@@ -204,15 +204,3 @@ export interface AuthorizationPolicy extends KubeObject {
 export type Namespace = KubeObject;
 export type ServiceAccount = KubeObject;
 export type Sidecar = KubeObject;
-
-/** `Kind namespace/name`, or `Kind name` for cluster-scoped objects: how findings name resources. */
-export function resourceRef(kind: string, obj: KubeObject | { namespace?: string; name?: string }): string {
-  const meta = "metadata" in obj ? (obj.metadata ?? {}) : (obj as { namespace?: string; name?: string });
-  const name = meta.name ?? "?";
-  return meta.namespace ? `${kind} ${meta.namespace}/${name}` : `${kind} ${name}`;
-}
-
-/** `namespace/name` of a namespaced object. */
-export function nsName(obj: KubeObject): string {
-  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
-}

@@ -206,12 +206,6 @@ export class SnapshotView {
     );
   }
 
-  /** ConfigMaps named `istio-sidecar-injector*`. */
-  injectorConfigMaps(): readonly ConfigMap[] {
-    this.tracker.use("meshConfig");
-    return this.snap.configMaps.filter((c) => (c.metadata?.name ?? "").startsWith("istio-sidecar-injector"));
-  }
-
   events(namespace: string): readonly KubeEvent[] {
     this.tracker.use("events");
     return this.index.memo("events", () => groupByNamespace(this.snap.events)).get(namespace) ?? EMPTY;

@@ -135,9 +135,6 @@ export function allObjects(snapshot: ClusterSnapshot): KubeObject[] {
     .flatMap((key) => snapshot[key] as KubeObject[]);
 }
 
-/** The kinds a snapshot keeps; anything else is ignored. */
-export const SNAPSHOT_KINDS: readonly string[] = Object.keys(LIST_BY_KIND);
-
 /**
  * Adds one Kubernetes object to the snapshot by its kind. `List` and `*List` objects are unpacked;
  * items without a kind take it from the list's kind (`PodList` → `Pod`), as the API server omits it.

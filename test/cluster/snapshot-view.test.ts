@@ -61,7 +61,6 @@ describe("SnapshotView lookups", () => {
       ),
     );
     expect(view.meshConfigMaps().map((c) => c.metadata?.name)).toEqual(["istio", "istio-canary"]);
-    expect(view.injectorConfigMaps().map((c) => c.metadata?.name)).toEqual(["istio-sidecar-injector"]);
   });
 
   it("reports why an input could not be collected", () => {

@@ -57,8 +57,6 @@ export interface DiagnoseProcessorDeps {
 type ThreadOf = (channel: string, parentTs: string) => ThreadPublisher;
 
 const PROGRESS_INTERVAL_MS = 1_500;
-/** Fix replies per report; more are uploaded together in one file, to be applied by hand. */
-const MAX_FIX_REPLIES = 15;
 
 export function toDiagnoseRequest(data: DiagnoseJobData, now: Date): DiagnoseRequest {
   const t = data.target;
@@ -202,38 +200,31 @@ async function publishReport(
   snapshot: ClusterSnapshot,
 ): Promise<string | undefined> {
   await publisher.reply("summary", renderSummary(report, { cluster: data.cluster }));
-  const rendered = renderFindings(report);
-  for (const [i, message] of rendered.messages.entries()) await publisher.reply(`finding:${i}`, message);
-  if (rendered.overflow) {
-    await publisher.upload("overflow", { filename: rendered.overflow.filename, title: "Full findings", content: rendered.overflow.content });
-  }
   const expiresAt = new Date(now.getTime() + deps.fixes.ttlMs);
-  // One reply per distinct fix: the same fix (label a namespace, say) can answer several findings.
-  const distinct = new Map<string, { fix: Fix; finding: Finding }>();
-  for (const finding of report.findings) {
-    for (const fix of finding.fixes) if (!distinct.has(fix.yaml)) distinct.set(fix.yaml, { fix, finding });
-  }
-  const fixes = [...distinct.values()];
-  for (const [i, { fix, finding }] of fixes.slice(0, MAX_FIX_REPLIES).entries()) {
-    const step = `fix:${i}`;
-    const ts = await publisher.reply(
-      step,
-      renderFixReply(fix, finding, {
-        approveReaction: deps.fixes.approveReaction,
-        rejectReaction: deps.fixes.rejectReaction,
-        fixesEnabled: deps.fixes.enabled,
-        expiresAt,
-      }),
-    );
-    await publisher.upload(`${step}:yaml`, { filename: fixFilename(fix, finding), title: fix.title, content: fix.yaml });
-    if (deps.onFixPosted && deps.fixes.enabled && !fix.manual) {
-      await deps.onFixPosted({ job: data, snapshot, finding, fix, channel: data.thread.channel, ts, expiresAt });
+  // The renderer decides which fixes each finding reply owns (each distinct fix once, capped; the rest
+  // in the attached file) and says so in the reply: each is posted right below it.
+  const rendered = renderFindings(report);
+  for (const [i, message] of rendered.messages.entries()) {
+    await publisher.reply(`finding:${i}`, message);
+    for (const [j, { fix, finding }] of message.fixes.entries()) {
+      const step = `fix:${i}:${j}`;
+      const ts = await publisher.reply(
+        step,
+        renderFixReply(fix, finding, {
+          approveReaction: deps.fixes.approveReaction,
+          rejectReaction: deps.fixes.rejectReaction,
+          fixesEnabled: deps.fixes.enabled,
+          expiresAt,
+        }),
+      );
+      await publisher.upload(`${step}:yaml`, { filename: fixFilename(fix, finding), title: fix.title, content: fix.yaml });
+      if (deps.onFixPosted && deps.fixes.enabled && !fix.manual) {
+        await deps.onFixPosted({ job: data, snapshot, finding, fix, channel: data.thread.channel, ts, expiresAt });
+      }
     }
   }
-  const rest = fixes.slice(MAX_FIX_REPLIES);
-  if (rest.length > 0) {
-    const content = rest.map(({ fix, finding }) => `# ${finding.code} ${finding.resource}: ${fix.title}\n${fix.yaml}`).join("---\n");
-    await publisher.upload("fixes:rest", { filename: "more-fixes.yaml", title: `${rest.length} more fixes (apply by hand)`, content });
+  if (rendered.overflow) {
+    await publisher.upload("overflow", { filename: rendered.overflow.filename, title: "Full findings", content: rendered.overflow.content });
   }
   return publisher.permalink().catch(() => undefined);
 }

@@ -11,8 +11,11 @@ afterEach(async () => {
   pipeline = undefined;
 });
 
-/** parent → progress updates → summary → findings → (fix reply, its YAML file)… → verdict on the parent. */
-const ANSWER_SHAPE = /^parent progress\+ summary finding\+? (fix upload )+verdict$/;
+/**
+ * parent → progress updates → summary → each finding followed by the fixes it announces ("fixes below":
+ * a fix reply and its YAML file each) → verdict on the parent; at least one fix in all.
+ */
+const ANSWER_SHAPE = /^parent progress\+ summary (finding\+? (fix upload )*)*finding\+? (fix upload )+(finding\+? (fix upload )*)*verdict$/;
 
 async function runOverSocket(p: Pipeline, text: string): Promise<{ parentTs: string; ackMs: number; ackPayload: unknown }> {
   const started = Date.now();

@@ -1,5 +1,5 @@
 import type { DestinationRule } from "../cluster/kube-types.js";
-import { connectionFor, type PortConnection } from "../mesh/connection.js";
+import { connectionFor, nonIstioTlsIntoPermissiveHttp, type PortConnection } from "../mesh/connection.js";
 import { subsetTlsForPort, type RuleTls } from "../mesh/destination-rule.js";
 import { meshConfigFor } from "../mesh/mesh-config.js";
 import { ownerWorkload } from "../mesh/workloads.js";
@@ -20,17 +20,25 @@ function ruleRef(rule: DestinationRule): string {
 
 interface Problem {
   code: Code;
+  reason?: keyof typeof NON_ISTIO_TLS_REASONS;
   rule: DestinationRule;
   tls: RuleTls;
   ports: number[];
 }
 
-/** The TLS problem a rule's setting causes on one port, if any. */
-function classify(tls: RuleTls, c: PortConnection): Code | undefined {
+const NON_ISTIO_TLS_REASONS = {
+  strict: "which is STRICT in the mesh: the server expects Istio mutual TLS and refuses it",
+  permissiveHttp:
+    "a PERMISSIVE HTTP port of a sidecar: its inbound listener matches TLS only with Istio's ALPN there, so the connection matches no filter chain and is refused",
+} as const;
+
+/** The TLS problem a rule's setting causes on one port, if any (and, for MTLS204, why). */
+function classify(tls: RuleTls, c: PortConnection): { code: Code; reason?: keyof typeof NON_ISTIO_TLS_REASONS } | undefined {
   const strictInMesh = c.server.mode === "STRICT" && c.targetDataPlane !== "none";
-  if (tls.mode === "DISABLE" && strictInMesh) return "MTLS203";
-  if ((tls.mode === "SIMPLE" || tls.mode === "MUTUAL") && strictInMesh) return "MTLS204";
-  if (tls.mode === "ISTIO_MUTUAL" && c.targetDataPlane === "none") return "MTLS205";
+  if (tls.mode === "DISABLE" && strictInMesh) return { code: "MTLS203" };
+  if ((tls.mode === "SIMPLE" || tls.mode === "MUTUAL") && strictInMesh) return { code: "MTLS204", reason: "strict" };
+  if (nonIstioTlsIntoPermissiveHttp(tls.mode, c.server, c.targetDataPlane, c.port)) return { code: "MTLS204", reason: "permissiveHttp" };
+  if (tls.mode === "ISTIO_MUTUAL" && c.targetDataPlane === "none") return { code: "MTLS205" };
   return undefined;
 }
 
@@ -61,10 +69,11 @@ export const destinationRuleTls: Check = {
         if (c.ruleTls) settings.push(c.ruleTls);
         if (c.rule) settings.push(...subsetTlsForPort(c.rule, c.port.port).map((s) => s.tls));
         for (const tls of settings) {
-          const code = classify(tls, c);
-          if (!code || !c.rule) continue;
-          const key = `${code}|${ruleRef(c.rule)}|${tls.where.replace(/\[port \d+\]/, "")}`;
-          const problem = problems.get(key) ?? { code, rule: c.rule, tls, ports: [] };
+          const found = classify(tls, c);
+          if (!found || !c.rule) continue;
+          const { code, reason } = found;
+          const key = `${code}|${reason ?? ""}|${ruleRef(c.rule)}|${tls.where.replace(/\[port \d+\]/, "")}`;
+          const problem: Problem = problems.get(key) ?? { code, rule: c.rule, tls, ports: [], ...(reason ? { reason } : {}) };
           problem.ports.push(c.port.port);
           problems.set(key, problem);
         }
@@ -82,7 +91,9 @@ export const destinationRuleTls: Check = {
               where,
               target: target.resource,
               port: problem.ports.join(", "),
+              ...(problem.reason ? { reason: NON_ISTIO_TLS_REASONS[problem.reason] } : {}),
             },
+            ports: problem.ports,
             evidence: [
               `host: ${problem.rule.spec?.host ?? "?"}, ${problem.tls.where}.tls.mode: ${problem.tls.mode}`,
               `applies to clients in namespace ${client.namespace}`,
@@ -97,6 +108,7 @@ export const destinationRuleTls: Check = {
           newFinding("MTLS206", {
             resource: target.resource,
             params: { target: target.resource, port: autoOff.map((c) => c.port.port).join(", ") },
+            ports: autoOff.map((c) => c.port.port),
             evidence: [
               `enableAutoMtls: false in ${meshConfigFor(ctx.view, target.namespace).source ?? "the mesh config"}`,
               rule ? `DestinationRule ${ruleRef(rule)} applies but sets no tls` : "no DestinationRule applies",

@@ -51,6 +51,7 @@ function checkClientClusters(ctx: CheckContext, dumps: Set<string>): void {
           newFinding("MTLS601", {
             resource: `Pod ${ref}`,
             params: { pod: ref, target: target.resource, port: port.port, cluster: plaintext.map((c) => c.name).join(", ") },
+            ports: [port.port],
             evidence: [
               ...plaintext.map((c) => `cluster ${c.name}: no TLS transport socket${c.subset ? ` (subset ${c.subset})` : ""}`),
               `${target.resource} port ${port.port} (container port ${port.targetPort}) is STRICT, set by ${policyText(mode)}`,
@@ -98,6 +99,7 @@ function checkServerListeners(ctx: CheckContext, dumps: Set<string>): void {
           newFinding("MTLS602", {
             resource: `Pod ${ref}`,
             params: { pod: ref, port: containerPort },
+            ports: [port.port],
             evidence: [
               `container port ${containerPort} is STRICT, set by ${policyText(mode)}`,
               ...(inbound.acceptsPlaintext ? ["the proxy still accepts plaintext on it (PERMISSIVE listener)"] : []),

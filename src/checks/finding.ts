@@ -21,6 +21,11 @@ export interface Finding {
   message: string;
   evidence: string[];
   upstreamCode?: string;
+  /**
+   * The target Service ports the finding is about, where it is about some and not the whole path: what
+   * lets counts the proxies observed on a port join the configuration finding that explains them.
+   */
+  ports?: number[];
   fixes: Fix[];
 }
 
@@ -45,6 +50,7 @@ export interface FindingInput {
   evidence?: string[];
   fixes?: Fix[];
   upstreamCode?: string;
+  ports?: readonly number[];
   /** Only for MTLS903, whose severity is istioctl's. */
   severity?: Severity;
 }
@@ -65,5 +71,6 @@ export function newFinding(code: Code, input: FindingInput): Finding {
     fixes: input.fixes ?? [],
   };
   if (input.upstreamCode !== undefined) finding.upstreamCode = input.upstreamCode;
+  if (input.ports !== undefined && input.ports.length > 0) finding.ports = [...new Set(input.ports)].sort((a, b) => a - b);
   return finding;
 }

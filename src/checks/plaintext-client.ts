@@ -67,6 +67,7 @@ export const plaintextClient: Check = {
           newFinding("MTLS201", {
             resource: source.resource,
             params: { source: source.resource, target: target.resource, ports },
+            ports: strict.map((c) => c.port.port),
             evidence: [
               ...strict.map(describeMode),
               ...source.pods.map((p) => `source pod ${podRef(p)}: ${dataPlane(ctx.view, p) === "none" ? "no proxy" : "in the mesh"}${isHostNetwork(p) ? " (host network)" : ""}`),
@@ -85,6 +86,7 @@ export const plaintextClient: Check = {
           newFinding("MTLS202", {
             resource: `Pod ${ref}`,
             params: { pod: ref, target: target.resource, ports },
+            ports: strict.map((c) => c.port.port),
             evidence: [
               ...strict.map(describeMode),
               injectionOptOut(pod) ? `pod opts out of injection (sidecar.istio.io/inject: "false")` : `pod has no istio-proxy container`,

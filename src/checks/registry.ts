@@ -3,6 +3,8 @@ import { certificates } from "./certificates.js";
 import { controlPlaneEvents } from "./control-plane-events.js";
 import { envoyConfig } from "./envoy-config.js";
 import { istioctlAnalyze } from "./istioctl-analyze.js";
+import { managedControlPlane } from "./managed-control-plane.js";
+import { observedTraffic } from "./observed-traffic.js";
 import { proxyLogs } from "./proxy-logs.js";
 import { proxySync } from "./proxy-sync.js";
 import { authorizationReferences } from "./authorization-references.js";
@@ -26,6 +28,7 @@ export const CHECKS: readonly Check[] = [
   targetResolution,
   sidecarPresence,
   namespaceInjectionCheck,
+  managedControlPlane,
   proxyReadiness,
   mixedSidecarService,
   plaintextClient,
@@ -42,6 +45,7 @@ export const CHECKS: readonly Check[] = [
   proxyLogs,
   controlPlaneEvents,
   envoyConfig,
+  observedTraffic,
   istioctlAnalyze,
 ];
 

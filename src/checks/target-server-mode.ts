@@ -17,7 +17,12 @@ export const targetServerMode: Check = {
           port: `${c.port.port} (container port ${c.port.targetPort})`,
           policy: c.server.policyRef === "default" ? "default: no PeerAuthentication applies" : `PeerAuthentication ${c.server.policyRef}`,
         };
-        ctx.report(newFinding(c.server.mode === "PERMISSIVE" ? "MTLS210" : "MTLS211", { resource: target.resource, params }));
+        const evidence: string[] = [];
+        if ((c.clientSends === "SIMPLE" || c.clientSends === "MUTUAL") && c.outcome === "plaintext" && c.targetDataPlane === "sidecar") {
+          // A TCP port in PERMISSIVE passes a TLS stream it cannot terminate straight to the application.
+          evidence.push(`the client sends ${c.clientSends} TLS (DestinationRule ${c.clientPolicy ?? "?"}), which the sidecar passes through untouched: the application must speak TLS itself`);
+        }
+        ctx.report(newFinding(c.server.mode === "PERMISSIVE" ? "MTLS210" : "MTLS211", { resource: target.resource, params, evidence, ports: [c.port.port] }));
       }
     }
   },

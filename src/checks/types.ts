@@ -58,6 +58,8 @@ export interface CheckContext {
   report(finding: Finding): void;
   /** The check cannot run on this snapshot (its data is absent): reported as skipped with the reason. */
   skip(reason: string): void;
+  /** Something a person should know about how the check ran (data missing in part, how to get more): added to its status. */
+  note(text: string): void;
 }
 
 /** A check: a pure function over a snapshot that reports findings through its context. */

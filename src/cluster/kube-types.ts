@@ -204,3 +204,17 @@ export interface AuthorizationPolicy extends KubeObject {
 export type Namespace = KubeObject;
 export type ServiceAccount = KubeObject;
 export type Sidecar = KubeObject;
+
+export interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** Cloud Service Mesh's managed control plane revision (`mesh.cloud.google.com/v1beta1`). */
+export interface ControlPlaneRevision extends KubeObject {
+  spec?: { type?: string; channel?: string };
+  status?: { conditions?: Condition[] };
+}

@@ -69,6 +69,8 @@ async function loadProxyFile(snapshot: ClusterSnapshot, file: string, rel: strin
     data.configDump = parseJson(await readText(file), file);
   } else if (name === "istio-proxy.log") {
     data.log = await readText(file);
+  } else if (name === "stats.txt") {
+    data.stats = await readText(file);
   } else {
     return;
   }

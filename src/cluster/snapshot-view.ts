@@ -11,6 +11,7 @@ import type {
   ServiceAccount,
   Workload,
   EndpointSlice,
+  ControlPlaneRevision,
 } from "./kube-types.js";
 import type { AnalyzeMessage, ClusterSnapshot, Input, ProxyData, ProxyStatusEntry } from "./snapshot.js";
 
@@ -214,6 +215,17 @@ export class SnapshotView {
   configDump(namespace: string, pod: string): unknown {
     this.tracker.use("configDumps");
     return this.snap.proxies.get(`${namespace}/${pod}`)?.configDump;
+  }
+
+  /** The proxy's `stats/prometheus` text. */
+  proxyStats(namespace: string, pod: string): string | undefined {
+    this.tracker.use("proxyStats");
+    return this.snap.proxies.get(`${namespace}/${pod}`)?.stats;
+  }
+
+  controlPlaneRevisions(): readonly ControlPlaneRevision[] {
+    this.tracker.use("controlPlaneRevisions");
+    return this.snap.controlPlaneRevisions;
   }
 
   proxyLog(namespace: string, pod: string): string | undefined {

@@ -12,6 +12,7 @@ import type {
   ServiceAccount,
   Sidecar,
   Workload,
+  ControlPlaneRevision,
 } from "./kube-types.js";
 
 /**
@@ -32,8 +33,10 @@ export const INPUTS = [
   "sidecars",
   "meshConfig",
   "events",
+  "controlPlaneRevisions",
   "configDumps",
   "proxyLogs",
+  "proxyStats",
   "proxyStatus",
   "istioctlAnalyze",
 ] as const;
@@ -46,6 +49,8 @@ export interface ProxyData {
   configDump?: unknown;
   /** Recent `istio-proxy` log lines. */
   log?: string;
+  /** `pilot-agent request GET stats/prometheus`: Envoy's counters and Istio's standard metrics, as text. */
+  stats?: string;
 }
 
 /** One row of `istioctl proxy-status`, whatever format it came in. */
@@ -82,6 +87,8 @@ export interface ClusterSnapshot {
   sidecars: Sidecar[];
   configMaps: ConfigMap[];
   events: KubeEvent[];
+  /** Cloud Service Mesh's managed control plane revisions (`mesh.cloud.google.com`). */
+  controlPlaneRevisions: ControlPlaneRevision[];
   proxies: Map<string, ProxyData>;
   proxyStatus?: ProxyStatusEntry[];
   analyzeMessages?: AnalyzeMessage[];
@@ -103,6 +110,7 @@ export function emptySnapshot(): ClusterSnapshot {
     sidecars: [],
     configMaps: [],
     events: [],
+    controlPlaneRevisions: [],
     proxies: new Map(),
     unavailable: {},
   };
@@ -126,6 +134,7 @@ const LIST_BY_KIND: Record<string, ObjectListKey> = {
   Sidecar: "sidecars",
   ConfigMap: "configMaps",
   Event: "events",
+  ControlPlaneRevision: "controlPlaneRevisions",
 };
 
 /** Every Kubernetes object a snapshot holds, kind by kind. */

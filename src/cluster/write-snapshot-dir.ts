@@ -43,6 +43,7 @@ const FILE_BY_KIND: Record<string, string> = {
   Sidecar: "sidecars",
   ConfigMap: "configmaps",
   Event: "events",
+  ControlPlaneRevision: "controlplanerevisions",
 };
 
 /**
@@ -57,7 +58,7 @@ const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /**
  * Writes a snapshot as DESIGN.md's snapshot directory, which loadSnapshotDir reads back: one
  * `<kind-plural>.yaml` List per kind (`.json` beyond 1,000 objects), `proxies/<ns>/<pod>/` with
- * `config_dump.json` and `istio-proxy.log`, `proxy-status.txt|json`, and `snapshot-info.yaml`
+ * `config_dump.json`, `istio-proxy.log` and `stats.txt`, `proxy-status.txt|json`, and `snapshot-info.yaml`
  * (unavailable inputs, notes, analyze messages).
  * Never written: Secrets, `managedFields`, private keys (config dumps' key fields and any PEM private
  * key block become "[redacted]"). The directory must be new or empty, so that nothing stale is mixed in.
@@ -104,6 +105,7 @@ export async function writeSnapshotDir(
       await write(path.join("proxies", namespace, pod, "config_dump.json"), `${JSON.stringify(redactConfigDump(data.configDump), null, 2)}\n`);
     }
     if (data.log !== undefined) await write(path.join("proxies", namespace, pod, "istio-proxy.log"), redactText(data.log));
+    if (data.stats !== undefined) await write(path.join("proxies", namespace, pod, "stats.txt"), data.stats);
   }
 
   const live: Partial<LiveSnapshot> = snapshot;

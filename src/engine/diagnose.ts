@@ -9,6 +9,8 @@ import { mtlsRow, type CheckStatus, type MtlsRow, type Report } from "../report/
 import { proxyReports } from "../report/proxy-reports.js";
 import type { DiagnoseRequest } from "./request.js";
 import { resolveSource, resolveTarget, targetFromService } from "./resolve.js";
+import { attachObservedFailures } from "./attach-observed-failures.js";
+import { observationsFor } from "../mesh/observed-traffic.js";
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = { certificateWarningMs: 60 * 60 * 1000 };
 
@@ -72,6 +74,7 @@ function runCheck(
   if (unavailable.length > 0) return status("skipped", [...new Set(unavailable)].join("; "));
   const own: Finding[] = [];
   let skipped: string | undefined;
+  const notes: string[] = [];
   const tracker = new ReadTracker(new Set(check.inputs));
   const ctx: CheckContext = {
     view: base.withTracker(tracker),
@@ -85,6 +88,9 @@ function runCheck(
     skip: (reason) => {
       skipped = reason;
     },
+    note: (text) => {
+      if (!notes.includes(text)) notes.push(text);
+    },
     ...(scope.source ? { source: scope.source } : {}),
   };
   try {
@@ -95,8 +101,8 @@ function runCheck(
     options.onInputsRead?.(check, tracker.read);
   }
   findings.push(...own);
-  if (skipped !== undefined && own.length === 0) return status("skipped", skipped);
-  return status("ran", own.length === 0 ? "no findings" : `${own.length} finding(s)`);
+  if (skipped !== undefined && own.length === 0) return status("skipped", [skipped, ...notes].join("; "));
+  return status("ran", [own.length === 0 ? "no findings" : `${own.length} finding(s)`, ...notes].join("; "));
 }
 
 function dedupeAndOrder(findings: Finding[]): Finding[] {
@@ -115,8 +121,9 @@ function mtlsRows(view: SnapshotView, scope: Scope, scan: boolean): MtlsRow[] {
   const rows: MtlsRow[] = [];
   for (const target of scope.targets) {
     const client = scope.source ? clientFromSource(view, scope.source) : meshClientIn(target.namespace);
+    const observed = observationsFor(view, target, scope.source, client).figures;
     for (const c of connectionFor(view, target, client)) {
-      const row = mtlsRow(c);
+      const row = mtlsRow(c, observed.get(c.port.port));
       rows.push(scan ? { service: `${target.namespace}/${target.name}`, ...row } : row);
     }
   }
@@ -134,7 +141,7 @@ export function diagnose(snapshot: ClusterSnapshot, request: DiagnoseRequest, op
   const scope = resolveScope(base, request);
   const findings: Finding[] = [];
   const checks = (options.checks ?? CHECKS).map((check) => runCheck(check, base, snapshot, scope, request, { ...options, checkOptions }, findings));
-  const ordered = dedupeAndOrder(findings);
+  const ordered = attachObservedFailures(dedupeAndOrder(findings));
   const worst = ordered[0]?.severity;
   const target = request.mode === "check" && scope.targets[0] ? scope.targets[0] : undefined;
   const report: Report = {

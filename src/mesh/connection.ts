@@ -84,12 +84,40 @@ function serverSide(view: SnapshotView, target: Target, port: TargetPort): { ser
   return { server: effectiveServerMode(view, pod, containerPort), plane: "sidecar" };
 }
 
-function outcomeOf(sends: ClientSends, server: ServerMode, target: DataPlane): Outcome {
+/**
+ * HTTP by Istio's protocol selection: Service port name `http`, `http-*`, `http2*`, `grpc*`, or
+ * appProtocol `http`, `http2`, `grpc`, `h2c`.
+ */
+export function isHttpPort(port: TargetPort): boolean {
+  const appProtocol = port.appProtocol?.toLowerCase();
+  if (appProtocol !== undefined) return ["http", "http2", "grpc", "h2c"].includes(appProtocol);
+  const name = port.name?.toLowerCase() ?? "";
+  return name === "http" || name.startsWith("http-") || name.startsWith("http2") || name.startsWith("grpc");
+}
+
+/**
+ * Non-Istio TLS (SIMPLE/MUTUAL) into a sidecar's PERMISSIVE HTTP port: the inbound listener matches TLS
+ * only with Istio's ALPN there, so the connection finds no filter chain and is refused.
+ */
+export function nonIstioTlsIntoPermissiveHttp(sends: ClientSends, server: ServerMode, target: DataPlane, port: TargetPort): boolean {
+  return (sends === "SIMPLE" || sends === "MUTUAL") && target === "sidecar" && server.mode === "PERMISSIVE" && isHttpPort(port);
+}
+
+function outcomeOf(sends: ClientSends, server: ServerMode, target: DataPlane, port: TargetPort): Outcome {
   if (target === "none") return sends === "ISTIO_MUTUAL" ? "refused" : "plaintext";
   const mode = target === "ambient" && server.mode === "DISABLE" ? "PERMISSIVE" : server.mode;
   if (sends === "ISTIO_MUTUAL") return mode === "DISABLE" ? "refused" : "ok";
   if (mode === "STRICT") return "refused";
+  if (nonIstioTlsIntoPermissiveHttp(sends, server, target, port)) return "refused";
   return "plaintext";
+}
+
+/**
+ * A headless Service with a selected pod that has no proxy (and is not ambient) gets no auto mTLS at
+ * all: Istio infers DISABLE for the whole service, the pods with a sidecar included.
+ */
+export function headlessWithoutAutoMtls(view: SnapshotView, target: Target): boolean {
+  return target.service.spec?.clusterIP === "None" && target.pods.some((pod) => dataPlane(view, pod) === "none");
 }
 
 /**
@@ -123,12 +151,12 @@ export function connectionFor(view: SnapshotView, target: Target, client: Client
           connection.clientPolicy = `${rule.metadata?.namespace ?? ""}/${rule.metadata?.name ?? ""}`;
         } else {
           // FINDINGS.md: the mesh config is the one of the revision the target's namespace uses.
-          const autoMtls = meshConfigFor(view, target.namespace).enableAutoMtls;
+          const autoMtls = meshConfigFor(view, target.namespace).enableAutoMtls && !headlessWithoutAutoMtls(view, target);
           connection.clientSends = autoMtls && plane !== "none" && server.mode !== "DISABLE" ? "ISTIO_MUTUAL" : "PLAINTEXT";
           connection.clientPolicy = "auto";
         }
       }
-      return { ...connection, outcome: outcomeOf(connection.clientSends, server, plane) };
+      return { ...connection, outcome: outcomeOf(connection.clientSends, server, plane, port) };
     }),
   );
 }

@@ -2,6 +2,7 @@ import type { Severity } from "../checks/codes.js";
 import type { Finding } from "../checks/finding.js";
 import type { ClientSends, Outcome, PortConnection } from "../mesh/connection.js";
 import type { CertificateRow } from "../proxy/certificates.js";
+import type { ObservedFigures } from "../mesh/observed-traffic.js";
 
 export interface ReportPort {
   name?: string;
@@ -20,6 +21,8 @@ export interface MtlsRow {
   clientSends: ClientSends | null;
   clientPolicy: string | null;
   outcome: Outcome;
+  /** What the proxies counted for this port; absent when no proxy data was read. */
+  observed?: ObservedFigures;
 }
 
 export type { CertificateRow };
@@ -51,8 +54,8 @@ export interface Report {
 }
 
 /** A row of the report's mTLS table, from the connection the mesh semantics computed for a port. */
-export function mtlsRow(c: PortConnection): MtlsRow {
-  return {
+export function mtlsRow(c: PortConnection, observed?: ObservedFigures): MtlsRow {
+  const row: MtlsRow = {
     port: c.port.port,
     targetPort: c.port.targetPort,
     serverMode: c.server.mode,
@@ -61,4 +64,6 @@ export function mtlsRow(c: PortConnection): MtlsRow {
     clientPolicy: c.clientPolicy,
     outcome: c.outcome,
   };
+  if (observed) row.observed = { ...observed, sources: [...observed.sources] };
+  return row;
 }

@@ -37,7 +37,7 @@ type Row = MtlsRow;
 
 function rows(view: SnapshotView, client: ClientSide, svc: Service = inventoryService): Row[] {
   const target = targetFromService(view, svc);
-  return connectionFor(view, target, client).map(mtlsRow);
+  return connectionFor(view, target, client).map((c) => mtlsRow(c));
 }
 
 function only(view: SnapshotView, client: ClientSide): Row {

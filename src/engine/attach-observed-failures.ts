@@ -4,10 +4,10 @@ import type { Finding } from "../checks/finding.js";
 /**
  * Configuration findings that explain refused or failed TLS the proxies counted (FINDINGS.md MTLS701):
  * plaintext into STRICT, DestinationRules sending the wrong TLS, certificates and proxies out of step.
+ * MTLS202 is not one: it says a pod beside the target may be a plaintext client, not that it is.
  */
 const EXPLAINS_HANDSHAKE_FAILURES: readonly Code[] = [
   "MTLS201",
-  "MTLS202",
   "MTLS203",
   "MTLS204",
   "MTLS205",

@@ -3,6 +3,7 @@
 // holds passing and failing objects side by side, so a check that reports everything fails here.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
@@ -18,11 +19,12 @@ const NOW = new Date("2026-11-27T12:00:00Z");
 
 /** The codes this table must cover: each fired by some case and forbidden by another. */
 const COVERED_CODES = [
-  "MTLS101", "MTLS102", "MTLS103", "MTLS105", "MTLS106",
+  "MTLS101", "MTLS102", "MTLS103", "MTLS105", "MTLS106", "MTLS107",
   "MTLS201", "MTLS202", "MTLS203", "MTLS204", "MTLS205", "MTLS206", "MTLS207", "MTLS208", "MTLS209",
   "MTLS210", "MTLS211", "MTLS212",
   "MTLS301", "MTLS302", "MTLS303", "MTLS304",
   "MTLS501", "MTLS502",
+  "MTLS701", "MTLS702",
   "MTLS901", "MTLS902",
 ] as const;
 
@@ -71,7 +73,7 @@ const ARG_KEYS = new Set(["mode", "target", "from", "namespaces"]);
 const EXPECT_KEYS = new Set(["code", "resource", "messagePattern", "count", "fix", "noFixTargets"]);
 const FORBID_KEYS = new Set(["code", "resource", "messagePattern"]);
 const FIX_KEYS = new Set(["targets", "objects", "risk", "manual"]);
-const MTLS_KEYS = new Set(["service", "port", "targetPort", "serverMode", "serverPolicy", "clientSends", "clientPolicy", "outcome"]);
+const MTLS_KEYS = new Set(["service", "port", "targetPort", "serverMode", "serverPolicy", "clientSends", "clientPolicy", "outcome", "observed"]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -214,7 +216,7 @@ function assertCase(report: Report, kase: FixtureCase): void {
     expect.soft(found.map((f) => `${f.code} ${f.resource}: ${f.message}`), `forbidden ${describeExpectation(unwanted)}`).toEqual([]);
   }
   for (const row of kase.mtls ?? []) {
-    const fits = report.mtls.some((actual) => Object.entries(row).every(([k, v]) => actual[k as keyof MtlsRow] === v));
+    const fits = report.mtls.some((actual) => Object.entries(row).every(([k, v]) => isDeepStrictEqual(actual[k as keyof MtlsRow], v)));
     expect.soft(fits, `mtls row ${JSON.stringify(row)}; report rows:\n${report.mtls.map((r) => `  ${JSON.stringify(r)}`).join("\n")}`).toBe(true);
   }
   assertFixesWellFormed(report.findings);

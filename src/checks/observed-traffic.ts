@@ -19,10 +19,15 @@ export const observedTraffic: Check = {
   name: "observed-traffic",
   description: "What the proxies counted: refused or failed TLS on the path (stats, access logs), and plaintext accepted on PERMISSIVE ports.",
   inputs: ["proxyStats", "proxyLogs", "pods", "workloads", "namespaces", "peerAuthentications", "destinationRules", "meshConfig"],
+  optional: ["proxyStats", "proxyLogs"],
   codes: ["MTLS701", "MTLS702"],
   run(ctx) {
     let read = false;
     const trimmed = new Set<string>();
+    for (const input of ["proxyStats", "proxyLogs"] as const) {
+      const reason = ctx.view.unavailable(input);
+      if (reason !== undefined) ctx.note(`${input === "proxyStats" ? "no proxy stats" : "no proxy logs"}: ${reason}`);
+    }
     for (const target of ctx.targets) {
       const client = clientOf(ctx, target);
       const observations = observationsFor(ctx.view, target, ctx.source, client);

@@ -69,6 +69,11 @@ export interface Check {
   description: string;
   /** Everything it reads: collectors fetch these, and a missing one skips the check. */
   inputs: readonly Input[];
+  /**
+   * Declared inputs the check still runs without (it reads what there is and says what was missing);
+   * any other missing input skips it.
+   */
+  optional?: readonly Input[];
   codes: readonly Code[];
   run(ctx: CheckContext): void;
 }

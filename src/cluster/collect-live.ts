@@ -1,10 +1,12 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { DiagnoseRequest } from "../engine/request.js";
+import { matchesSelector } from "../mesh/labels.js";
 import { parseMeshConfig } from "../mesh/mesh-config.js";
 import { execInPod } from "./exec-in-pod.js";
 import {
   istioctlAnalyze,
   istioctlConfigDump,
+  istioctlEnvoyStats,
   istioctlMissingReason,
   istioctlProxyStatus,
   defaultIstioctlRunner,
@@ -18,6 +20,7 @@ import {
   pickScanProxyPods,
   podKey,
   resolveSourceSelector,
+  serviceSelector,
 } from "./pick-proxy-pods.js";
 import { addObject, emptySnapshot, INPUTS, type ClusterSnapshot, type Input } from "./snapshot.js";
 
@@ -72,8 +75,10 @@ export interface CollectOptions {
   pageSize?: number;
   /** API requests in flight at once. Default 16. */
   maxConcurrency?: number;
-  /** Proxies inspected per side in `check` (target pods, source pods) and per namespace in `scan`. Default 5. */
+  /** Proxies inspected per side in `check` (target pods, source pods; default 6) and per namespace in `scan` (default 5). */
   maxProxiesPerSide?: number;
+  /** Proxies inspected per workload in `check` (its replicas share one configuration). Default 3. */
+  maxProxiesPerWorkload?: number;
   /** Proxies inspected in all in `scan`. Default 50. */
   maxProxiesTotal?: number;
   /** Pages of Events read per namespace (the newest are not guaranteed first). Default 2. */
@@ -137,6 +142,9 @@ const apps = (kind: string, plural: string): ResourceType => ({ kind, group: "ap
 const DEPLOYMENT = apps("Deployment", "deployments");
 const WORKLOAD_TYPES = [DEPLOYMENT, apps("StatefulSet", "statefulsets"), apps("DaemonSet", "daemonsets")];
 const SECURITY = ["v1", "v1beta1"];
+const CONTROL_PLANE_REVISION = istio("ControlPlaneRevision", "mesh.cloud.google.com", "controlplanerevisions", ["v1beta1"]);
+/** The mesh config ConfigMaps of Cloud Service Mesh's managed revisions (regular, rapid, stable channels). */
+const MANAGED_MESH_CONFIG = /^istio-asm-managed(-[a-z]+)?$/;
 const NETWORKING = ["v1", "v1beta1", "v1alpha3"];
 
 /** The object kinds behind each input (configDumps, proxyLogs, proxyStatus and istioctlAnalyze are not objects). */
@@ -152,6 +160,7 @@ const TYPES_BY_INPUT: Partial<Record<Input, readonly ResourceType[]>> = {
   sidecars: [istio("Sidecar", "networking.istio.io", "sidecars", NETWORKING)],
   meshConfig: [CONFIG_MAP],
   events: [EVENT],
+  controlPlaneRevisions: [CONTROL_PLANE_REVISION],
 };
 
 /**
@@ -235,7 +244,7 @@ class LiveCollector {
   }
 
   private get wantsProxies(): boolean {
-    return this.wants("configDumps") || this.wants("proxyLogs");
+    return this.wants("configDumps") || this.wants("proxyLogs") || this.wants("proxyStats");
   }
 
   async collect(): Promise<LiveSnapshot> {
@@ -268,6 +277,8 @@ class LiveCollector {
       for (const input of this.inputsFor(nsRoles)) {
         // The target namespace's workloads are listed once its pods say which kinds own them.
         if (input === "workloads" && namespace === plan.target.namespace) continue;
+        // Its events only explain restarts (MTLS502): listed once its pods show one.
+        if (input === "events" && namespace === plan.target.namespace && !nsRoles.has("root")) continue;
         for (const type of TYPES_BY_INPUT[input] ?? []) {
           const query: ListQuery = {};
           if (input === "endpointSlices") query.labelSelector = `kubernetes.io/service-name=${plan.target.service}`;
@@ -281,14 +292,16 @@ class LiveCollector {
     }
 
     const targetWorkloads = Promise.all(targetObjects).then(() => this.listTargetWorkloads(plan));
+    const targetEvents = Promise.all(targetObjects).then(() => this.listTargetEvents(plan, roles.get(plan.target.namespace)));
     const sourcePods = this.listSource(plan);
     const namespaces = Promise.all([...authorizationLists, ...meshConfigLists]).then(async () => {
       const extraRoots = await this.listExtraRootNamespaces([plan.rootNamespace]);
       await this.collectNamespaces([plan.target.namespace, plan.source?.namespace, plan.rootNamespace, ...extraRoots]);
+      if (this.looksManaged()) await this.collectControlPlaneRevisions(plan.rootNamespace);
     });
     const proxies = Promise.all([...targetObjects, targetWorkloads, sourcePods]).then(() => {
       if (!this.wantsProxies) return;
-      const choice = pickProxyPods(this.snapshot, plan.source ? { target: plan.target, source: plan.source } : { target: plan.target }, this.maxPerSide);
+      const choice = pickProxyPods(this.snapshot, plan.source ? { target: plan.target, source: plan.source } : { target: plan.target }, this.options.maxProxiesPerSide ?? 6, this.options.maxProxiesPerWorkload);
       this.snapshot.notes.push(...choice.notes);
       const targetBlocked = this.failuresIn(["pods", "services"], plan.target.namespace);
       const sourceBlocked = plan.source ? this.failuresIn(["pods", "services", "workloads"], plan.source.namespace) : [];
@@ -299,7 +312,27 @@ class LiveCollector {
       if (blocked.length > 0) this.snapshot.notes.push(`some proxies could not be chosen: ${summarise(blocked)}`);
       return this.inspectProxies([...(targetBlocked.length > 0 ? [] : choice.target), ...(sourceBlocked.length > 0 ? [] : choice.source)], undefined);
     });
-    await Promise.all([...lists, targetWorkloads, sourcePods, namespaces, proxies]);
+    await Promise.all([...lists, targetWorkloads, targetEvents, sourcePods, namespaces, proxies]);
+  }
+
+  /**
+   * The target namespace's events, when a container of a target pod has restarted: they are what
+   * tells a probe failure from a crash (MTLS502), and no check reads them otherwise. When the pods or
+   * the Service could not be read, the events are listed anyway.
+   */
+  private async listTargetEvents(plan: CheckCollectPlan, roles: ReadonlySet<Role> | undefined): Promise<void> {
+    const ns = plan.target.namespace;
+    if (!this.wants("events") || roles?.has("root")) return;
+    const known = this.failuresIn(["pods", "services"], ns).length === 0;
+    const selector = serviceSelector(this.snapshot, plan.target);
+    const restarted = this.snapshot.pods.some(
+      (pod) =>
+        pod.metadata?.namespace === ns &&
+        (selector === undefined || matchesSelector(selector, pod.metadata?.labels)) &&
+        (pod.status?.containerStatuses ?? []).some((s) => (s.restartCount ?? 0) > 0),
+    );
+    if (known && !restarted) return;
+    await this.listInto("events", EVENT, ns, {});
   }
 
   /**
@@ -375,6 +408,7 @@ class LiveCollector {
       if (everywhere) await this.collectAllNamespaces();
       else await this.collectNamespaces([...plan.namespaces, plan.rootNamespace, ...extraRoots]);
     });
+    const revisions = this.collectControlPlaneRevisions(plan.rootNamespace);
     const proxies = Promise.all(podLists).then(() => {
       if (!this.wantsProxies) return;
       const scope = everywhere ? undefined : new Set(plan.namespaces);
@@ -386,7 +420,24 @@ class LiveCollector {
       if (blocked.length > 0 && !allBlocked) this.snapshot.notes.push(`some proxies could not be chosen: ${summarise(blocked)}`);
       return this.inspectProxies(choice.pods, allBlocked ? `no proxy could be chosen: ${summarise(blocked)}` : undefined);
     });
-    await Promise.all([...lists, namespaces, proxies]);
+    await Promise.all([...lists, namespaces, proxies, revisions]);
+  }
+
+  /**
+   * A check lists ControlPlaneRevisions only where the mesh is Cloud Service Mesh's managed one (its
+   * `istio-asm-managed*` mesh config, or a namespace on an `asm-managed*` revision): one request fewer
+   * everywhere else, where the CRD does not exist. A scan always asks.
+   */
+  private looksManaged(): boolean {
+    return (
+      this.snapshot.configMaps.some((c) => MANAGED_MESH_CONFIG.test(c.metadata?.name ?? "")) ||
+      this.snapshot.namespaces.some((n) => n.metadata?.labels?.["istio.io/rev"]?.startsWith("asm-managed") === true)
+    );
+  }
+
+  private async collectControlPlaneRevisions(rootNamespace: string): Promise<void> {
+    if (!this.wants("controlPlaneRevisions")) return;
+    await this.listInto("controlPlaneRevisions", CONTROL_PLANE_REVISION, rootNamespace, {});
   }
 
   private get maxPerSide(): number {
@@ -527,12 +578,15 @@ class LiveCollector {
     if (blocked !== undefined) {
       if (this.wants("configDumps")) this.fail("configDumps", blocked);
       if (this.wants("proxyLogs")) this.fail("proxyLogs", blocked);
+      if (this.wants("proxyStats")) this.fail("proxyStats", blocked);
       return;
     }
     const dumpFailures: string[] = [];
     const logFailures: string[] = [];
+    const statsFailures: string[] = [];
     let dumps = 0;
     let logs = 0;
+    let stats = 0;
     await Promise.all(
       pods.map(async (pod) => {
         const namespace = pod.metadata?.namespace ?? "";
@@ -547,6 +601,18 @@ class LiveCollector {
                 dumps++;
               } else {
                 dumpFailures.push(result.failure);
+              }
+            }),
+          );
+        }
+        if (this.wants("proxyStats")) {
+          work.push(
+            this.proxyLimit.run(() => this.readProxyStats(namespace, name)).then((result) => {
+              if ("stats" in result) {
+                this.proxyData(key).stats = result.stats;
+                stats++;
+              } else {
+                statsFailures.push(result.failure);
               }
             }),
           );
@@ -568,6 +634,7 @@ class LiveCollector {
     );
     this.settle("configDumps", pods.length, dumps, dumpFailures);
     this.settle("proxyLogs", pods.length, logs, logFailures);
+    this.settle("proxyStats", pods.length, stats, statsFailures);
   }
 
   /** None read out of some: the input is unavailable. Some read: the checks run on those, the rest is a note. */
@@ -610,6 +677,32 @@ class LiveCollector {
     }
     const viaIstioctl = await istioctlConfigDump(this.istioctl, namespace, pod, { timeoutMs: this.proxyTimeoutMs, maxBytes });
     if (viaIstioctl.configDump !== undefined) return { configDump: viaIstioctl.configDump };
+    return { failure: `${execFailure}; the istioctl fallback failed too: ${viaIstioctl.failure ?? "no output"}` };
+  }
+
+  /** Exec `pilot-agent request GET stats/prometheus` in istio-proxy; istioctl envoy-stats when exec fails. */
+  private async readProxyStats(namespace: string, pod: string): Promise<{ stats: string } | { failure: string }> {
+    this.progress(`reading the stats of ${namespace}/${pod}`);
+    const maxBytes = 16 * 1024 * 1024;
+    let execFailure: string;
+    try {
+      const { stdout } = await execInPod(this.kc, {
+        namespace,
+        pod,
+        container: "istio-proxy",
+        command: ["pilot-agent", "request", "GET", "stats/prometheus"],
+        timeoutMs: this.proxyTimeoutMs,
+        maxBytes,
+      });
+      return { stats: stdout };
+    } catch (err) {
+      execFailure = err instanceof KubeApiError ? err.message : `cannot exec into ${namespace}/${pod}: ${(err as Error).message}`;
+    }
+    if (this.istioctl === null) {
+      return { failure: `${execFailure}; no fallback through istioctl experimental envoy-stats: ${istioctlMissingReason()}` };
+    }
+    const viaIstioctl = await istioctlEnvoyStats(this.istioctl, namespace, pod, { timeoutMs: this.proxyTimeoutMs, maxBytes });
+    if (viaIstioctl.stats !== undefined) return { stats: viaIstioctl.stats };
     return { failure: `${execFailure}; the istioctl fallback failed too: ${viaIstioctl.failure ?? "no output"}` };
   }
 

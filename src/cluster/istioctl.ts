@@ -196,6 +196,21 @@ export async function istioctlConfigDump(
   }
 }
 
+/**
+ * `istioctl experimental envoy-stats <pod>.<ns> --output prom`: the proxy's stats/prometheus through
+ * a port-forward to its admin port, for clusters where exec into the sidecar is forbidden.
+ */
+export async function istioctlEnvoyStats(
+  runner: IstioctlRunner,
+  namespace: string,
+  pod: string,
+  options: { timeoutMs?: number; maxBytes?: number } = {},
+): Promise<{ stats?: string; failure?: string }> {
+  const result = await runner.run(["experimental", "envoy-stats", `${pod}.${namespace}`, "--output", "prom"], options);
+  if (!result.ok) return { failure: result.failure ?? "istioctl experimental envoy-stats failed" };
+  return { stats: result.stdout };
+}
+
 /** `istioctl analyze -o json` for each namespace (or every namespace), messages merged. */
 export async function istioctlAnalyze(
   runner: IstioctlRunner,

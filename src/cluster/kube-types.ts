@@ -71,6 +71,7 @@ export interface PodSpec {
   initContainers?: Container[];
   hostNetwork?: boolean;
   serviceAccountName?: string;
+  nodeName?: string;
   serviceAccount?: string;
 }
 

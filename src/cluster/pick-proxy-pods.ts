@@ -64,15 +64,21 @@ function nonEmpty(labels: Labels | undefined): LabelSelector | undefined {
   return labels && Object.keys(labels).length > 0 ? { matchLabels: labels } : undefined;
 }
 
+/** Proxies inspected per workload in `check`: the replicas of one workload share one configuration. */
+export const MAX_PROXIES_PER_WORKLOAD = 3;
+
 /**
  * The pods whose proxies are inspected in `check`: those the target Service selects and those of the
- * source, running with a sidecar, at most `maxPerSide` each (ready ones first, then by name, so the
- * choice is stable). A pod that is both target and source is inspected once, as a target pod.
+ * source, running with a sidecar, at most `maxPerWorkload` per owning workload and `maxPerSide` in all.
+ * Within a workload the choice covers what differs between replicas: not-ready proxies first, then a
+ * pod of each sidecar revision and each node not yet covered, then by name (stable). A pod that is
+ * both target and source is inspected once, as a target pod.
  */
 export function pickProxyPods(
   objects: ListedObjects,
   refs: { target?: ServiceRef; source?: WorkloadRef },
   maxPerSide: number,
+  maxPerWorkload: number = MAX_PROXIES_PER_WORKLOAD,
 ): ProxyPodChoice {
   const notes: string[] = [];
   const pick = (namespace: string, selector: LabelSelector | undefined, side: string): Pod[] => {
@@ -80,11 +86,18 @@ export function pickProxyPods(
     const candidates = objects.pods
       .filter((p) => p.metadata?.namespace === namespace && matchesSelector(selector, p.metadata?.labels))
       .filter(isInspectable)
-      .sort(byReadinessThenName);
-    if (candidates.length > maxPerSide) {
-      notes.push(`proxies of ${maxPerSide} of the ${candidates.length} ${side} pods in ${namespace} were inspected (the limit per side)`);
+      .sort(byName);
+    const byOwner = new Map<string, Pod[]>();
+    for (const pod of candidates) byOwner.set(ownerKey(pod), [...(byOwner.get(ownerKey(pod)) ?? []), pod]);
+    const spreadOut = [...byOwner.values()].flatMap((pods) => spread(pods, maxPerWorkload));
+    const chosen = [...spreadOut.filter((p) => !isReady(p)), ...spreadOut.filter(isReady)].slice(0, maxPerSide);
+    if (chosen.length < candidates.length) {
+      notes.push(
+        `proxies of ${chosen.length} of the ${candidates.length} ${side} pods in ${namespace} were inspected ` +
+          `(at most ${maxPerWorkload} per workload and ${maxPerSide} per side: not-ready first, then one per sidecar revision and node)`,
+      );
     }
-    return candidates.slice(0, maxPerSide);
+    return chosen;
   };
   const target = refs.target ? pick(refs.target.namespace, serviceSelector(objects, refs.target), "target") : [];
   const chosen = new Set(target.map(podKey));
@@ -133,9 +146,50 @@ function isInspectable(pod: Pod): boolean {
   return pod.status?.phase === "Running" && hasProxy(pod);
 }
 
+/** Up to `max` pods of one workload, each adding what the ones before did not cover. */
+function spread(pods: readonly Pod[], max: number): Pod[] {
+  const chosen: Pod[] = [];
+  const revisions = new Set<string>();
+  const nodes = new Set<string>();
+  const remaining = [...pods];
+  while (chosen.length < max && remaining.length > 0) {
+    const score = (pod: Pod) =>
+      (isReady(pod) ? 0 : 4) + (revisions.has(revisionOf(pod)) ? 0 : 2) + (nodes.has(pod.spec?.nodeName ?? "") ? 0 : 1);
+    let best = 0;
+    for (let i = 1; i < remaining.length; i++) {
+      if (score(remaining[i] as Pod) > score(remaining[best] as Pod)) best = i;
+    }
+    const [pod] = remaining.splice(best, 1) as [Pod];
+    chosen.push(pod);
+    revisions.add(revisionOf(pod));
+    nodes.add(pod.spec?.nodeName ?? "");
+  }
+  return chosen;
+}
+
+/** The sidecar's revision: the pod's `istio.io/rev` label, else the injector's status annotation. */
+function revisionOf(pod: Pod): string {
+  const label = pod.metadata?.labels?.["istio.io/rev"];
+  if (label) return label;
+  const status = pod.metadata?.annotations?.["sidecar.istio.io/status"];
+  if (status) {
+    try {
+      const revision = (JSON.parse(status) as { revision?: unknown }).revision;
+      if (typeof revision === "string" && revision !== "") return revision;
+    } catch {
+      // An unreadable annotation says nothing about the revision.
+    }
+  }
+  return "default";
+}
+
 function isReady(pod: Pod): boolean {
   const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
   return statuses.find((s) => s.name === "istio-proxy")?.ready === true;
+}
+
+function byName(a: Pod, b: Pod): number {
+  return (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
 }
 
 function byReadinessThenName(a: Pod, b: Pod): number {

@@ -8,6 +8,8 @@ import { clientFromSource, connectionFor, meshClientIn } from "../mesh/connectio
 import { mtlsRow, type CheckStatus, type MtlsRow, type Report } from "../report/report.js";
 import { proxyReports } from "../report/proxy-reports.js";
 import type { DiagnoseRequest } from "./request.js";
+import type { Pod } from "../cluster/kube-types.js";
+import { hasProxy, podRef } from "../mesh/proxy.js";
 import { resolveSource, resolveTarget, targetFromService } from "./resolve.js";
 import { attachObservedFailures } from "./attach-observed-failures.js";
 import { observationsFor } from "../mesh/observed-traffic.js";
@@ -70,7 +72,11 @@ function runCheck(
   if (scope.missing.target && !check.codes.includes("MTLS901")) {
     return status("skipped", `service ${request.mode === "check" ? `${request.target.service}.${request.target.namespace}` : ""} does not exist`);
   }
-  const unavailable = check.inputs.map((i) => snapshot.unavailable[i]).filter((r): r is string => r !== undefined);
+  const optional = new Set(check.optional ?? []);
+  // Optional inputs skip the check only when every one of them is missing.
+  const allOptionalMissing = [...optional].every((i) => snapshot.unavailable[i] !== undefined);
+  const required = check.inputs.filter((i) => !optional.has(i) || allOptionalMissing);
+  const unavailable = required.map((i) => snapshot.unavailable[i]).filter((r): r is string => r !== undefined);
   if (unavailable.length > 0) return status("skipped", [...new Set(unavailable)].join("; "));
   const own: Finding[] = [];
   let skipped: string | undefined;
@@ -103,6 +109,23 @@ function runCheck(
   findings.push(...own);
   if (skipped !== undefined && own.length === 0) return status("skipped", [skipped, ...notes].join("; "));
   return status("ran", [own.length === 0 ? "no findings" : `${own.length} finding(s)`, ...notes].join("; "));
+}
+
+const PROXY_INPUTS: readonly Input[] = ["configDumps", "proxyLogs", "proxyStats"];
+
+/**
+ * How many of the path's proxies the snapshot holds data of, when not all: a live check inspects at
+ * most 3 per workload, and a person reading "no findings" should know it covered 3 of 40 pods.
+ */
+function inspectionNote(snapshot: ClusterSnapshot, scope: Scope): string | undefined {
+  const side = (pods: readonly Pod[], name: string) => {
+    const withProxy = pods.filter(hasProxy);
+    const read = withProxy.filter((p) => snapshot.proxies.has(podRef(p))).length;
+    return { text: `${read} of ${withProxy.length} ${name} pods`, partial: read < withProxy.length && read > 0 };
+  };
+  const sides = [side(scope.targets.flatMap((t) => t.pods), "target"), ...(scope.source ? [side(scope.source.pods, "source")] : [])];
+  if (!sides.some((s) => s.partial)) return undefined;
+  return `proxies of ${sides.map((s) => s.text).join(" and ")} were inspected`;
 }
 
 function dedupeAndOrder(findings: Finding[]): Finding[] {
@@ -140,7 +163,12 @@ export function diagnose(snapshot: ClusterSnapshot, request: DiagnoseRequest, op
   const checkOptions: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...options.options };
   const scope = resolveScope(base, request);
   const findings: Finding[] = [];
-  const checks = (options.checks ?? CHECKS).map((check) => runCheck(check, base, snapshot, scope, request, { ...options, checkOptions }, findings));
+  const inspected = request.mode === "check" ? inspectionNote(snapshot, scope) : undefined;
+  const checks = (options.checks ?? CHECKS).map((check) => {
+    const status = runCheck(check, base, snapshot, scope, request, { ...options, checkOptions }, findings);
+    const readsProxies = check.inputs.some((i) => PROXY_INPUTS.includes(i));
+    return inspected && readsProxies && status.status === "ran" ? { ...status, detail: `${status.detail}; ${inspected}` } : status;
+  });
   const ordered = attachObservedFailures(dedupeAndOrder(findings));
   const worst = ordered[0]?.severity;
   const target = request.mode === "check" && scope.targets[0] ? scope.targets[0] : undefined;

@@ -309,7 +309,8 @@ function proxyInputs(view: SnapshotView, pod: Pod): { stats?: ProxyStats; log?: 
     const logText = view.proxyLog(namespace, name);
     const out: { stats?: ProxyStats; log?: AccessLog } = {};
     if (statsText !== undefined) out.stats = readProxyStats(statsText);
-    if (logText !== undefined) out.log = readAccessLog(logText);
+    // An empty log (a proxy that just started, or a capture that read nothing) holds no evidence.
+    if (logText !== undefined && logText.trim() !== "") out.log = readAccessLog(logText);
     return out;
   });
 }

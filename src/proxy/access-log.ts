@@ -118,18 +118,23 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
 
 export interface AccessLog {
   entries: AccessLogEntry[];
-  /** Lines read (the window the counts cover). */
+  /** Log lines read (the window the counts cover): records, not the continuation lines of a multi-line message. */
   lines: number;
 }
 
+/** A line that starts a log record: Envoy's `[time]`, the agent's `2026-…T…` or a JSON object. */
+const RECORD_START = /^(\[\d{4}-\d{2}-\d{2}T|\d{4}-\d{2}-\d{2}T|\{)/;
+
 export function readAccessLog(log: string): AccessLog {
-  const lines = log.split(/\r?\n/).filter((l) => l !== "");
+  const lines = log.split(/\r?\n/).filter((l) => l.trim() !== "");
   const entries: AccessLogEntry[] = [];
+  let records = 0;
   for (const line of lines) {
+    if (RECORD_START.test(line.trimStart())) records++;
     const entry = parseAccessLogLine(line);
     if (entry) entries.push(entry);
   }
-  return { entries, lines: lines.length };
+  return { entries, lines: records > 0 ? records : lines.length };
 }
 
 /** A failed connection towards the upstream: UF/URX, or a TLS failure Envoy recorded. */

@@ -75,7 +75,10 @@ describe.skipIf(!sharedAvailable("collecting scenario 09 from the fake API serve
       if (data.log !== undefined) expect(collected.proxies.get(key)?.log, key).toBe(data.log);
     }
     const execs = fake.requests.filter((r) => r.verb === "exec");
-    expect(execs.every((r) => r.command?.join(" ") === "pilot-agent request GET config_dump")).toBe(true);
+    // One exec for the config dump and one for the stats per inspected proxy, nothing else.
+    const commands = execs.map((r) => r.command?.join(" "));
+    expect(new Set(commands)).toEqual(new Set(["pilot-agent request GET config_dump", "pilot-agent request GET stats/prometheus"]));
+    expect(commands.filter((c) => c?.endsWith("stats/prometheus"))).toHaveLength(commands.length / 2);
     expect(execs.every((r) => r.query["container"] === "istio-proxy")).toBe(true);
     // Two of the four pods have no config dump in the scenario: a note, not a skipped input.
     expect(collected.unavailable.configDumps).toBeUndefined();
@@ -182,7 +185,8 @@ describe.skipIf(!sharedAvailable("collecting scenario 09 from the fake API serve
     fake = await startFakeKubeApi({ snapshot: SCENARIO, fail: [{ verb: "list", resource: "events", status: 500, message: "etcd is sad" }] });
     const collected = await collectLive(fake.kubeConfig(), scenarioPlan(), { istioctl: null });
     expect(collected.unavailable.events).toMatch(/^cannot list events in namespace (recs|istio-system): the API server answered 500: etcd is sad \(retry/);
-    expect(Object.keys(collected.unavailable).sort()).toEqual(["events", "istioctlAnalyze", "proxyStatus"]);
+    // The scenario's proxies hold no stats.txt: the fake's sidecars refuse stats/prometheus, as a proxy that is down would.
+    expect(Object.keys(collected.unavailable).sort()).toEqual(["events", "istioctlAnalyze", "proxyStats", "proxyStatus"]);
   });
 
   test("every call has a timeout: a stalled API server makes inputs unavailable, never hangs the collection", async () => {
@@ -224,7 +228,8 @@ describe.skipIf(!sharedAvailable("collecting scenario 09 from the fake API serve
     const kept = (o: KubeObject) => o.kind !== "ReplicaSet" && o.kind !== "ConfigMap";
     expect(keysOf(collected, kept)).toEqual(keysOf(loaded, kept));
     const namespaced = fake.requests.filter((r) => r.verb === "list" && r.namespace !== undefined);
-    expect(namespaced.map((r) => `${r.resource} ${r.namespace}`)).toEqual(["configmaps istio-system"]);
+    // Root-namespace-only kinds: the mesh config, and Cloud Service Mesh's revisions (a scan always asks).
+    expect(namespaced.map((r) => `${r.resource} ${r.namespace}`).sort()).toEqual(["configmaps istio-system", "controlplanerevisions istio-system"]);
   });
 });
 

@@ -25,7 +25,7 @@ const deployment = (ns: string, name: string, matchLabels: Record<string, string
 });
 
 describe("choosing the proxies a check inspects", () => {
-  test("the target Service's running pods with a sidecar, ready first, then by name; the cap is noted", () => {
+  test("the target Service's running pods with a sidecar, not-ready first, then by name; the cap is noted", () => {
     const objects = {
       services: [service("shop", "web", { app: "web" })],
       workloads: [],
@@ -39,8 +39,35 @@ describe("choosing the proxies a check inspects", () => {
       ],
     };
     const choice = pickProxyPods(objects, { target: { service: "web", namespace: "shop" } }, 2);
-    expect(choice.target.map((p) => p.metadata?.name)).toEqual(["web-b", "web-c"]);
-    expect(choice.notes).toEqual(["proxies of 2 of the 3 target pods in shop were inspected (the limit per side)"]);
+    expect(choice.target.map((p) => p.metadata?.name)).toEqual(["web-a", "web-b"]);
+    expect(choice.notes).toEqual([
+      "proxies of 2 of the 3 target pods in shop were inspected (at most 3 per workload and 2 per side: not-ready first, then one per sidecar revision and node)",
+    ]);
+  });
+
+  test("at most 3 proxies per workload, spread over sidecar revisions and nodes, however many replicas", () => {
+    const replica = (name: string, node: string, rev: string, ready = true, owner = "web-7d9f8c6b5") => {
+      const p = pod("shop", name, { app: "web", "pod-template-hash": owner.split("-").pop() ?? "", "istio.io/rev": rev }, { owner, ready });
+      return { ...p, spec: { ...p.spec, nodeName: node } };
+    };
+    const objects = {
+      services: [service("shop", "web", { app: "web" })],
+      workloads: [],
+      pods: [
+        replica("web-01", "node-a", "1-25"),
+        replica("web-02", "node-a", "1-25"),
+        replica("web-03", "node-a", "1-25"),
+        replica("web-04", "node-b", "1-25"),
+        replica("web-05", "node-b", "1-26"),
+        replica("web-06", "node-c", "1-25", false),
+        replica("web-07", "node-c", "1-25"),
+        replica("web-08", "node-a", "1-25", true, "web-canary-5c4b3a2d1"),
+      ],
+    };
+    const choice = pickProxyPods(objects, { target: { service: "web", namespace: "shop" } }, 10);
+    // The not-ready one, then the other revision (on another node), then a node not yet covered; the canary is its own workload.
+    expect(choice.target.map((p) => p.metadata?.name)).toEqual(["web-06", "web-05", "web-01", "web-08"]);
+    expect(choice.notes).toEqual([expect.stringMatching(/^proxies of 4 of the 8 target pods in shop were inspected \(at most 3 per workload/)]);
   });
 
   test("the source is a Service of that name, else a Deployment; a pod on both sides is inspected once", () => {

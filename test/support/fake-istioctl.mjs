@@ -65,6 +65,10 @@ function run({ positional, flags }) {
       return proxyConfig(args, flags);
     case "analyze":
       return analyze(flags);
+    case "experimental":
+    case "x":
+      if (args[0] !== "envoy-stats") throw new Failure(`Error: unknown command "${args[0] ?? ""}" for "istioctl experimental"`);
+      return envoyStats(args.slice(1), flags);
     case "version":
       return version(flags);
     case undefined:
@@ -235,6 +239,21 @@ function proxyConfig(args, flags) {
   if (!existsSync(file)) {
     throw new Failure(`Error: failed to execute command on sidecar: error execing into ${pod}/${namespace} istio-proxy container: pods "${pod}" not found`);
   }
+  process.stdout.write(readFileSync(file, "utf8"));
+  return 0;
+}
+
+// ---- experimental envoy-stats -------------------------------------------------------------------
+
+function envoyStats(args, flags) {
+  const [target] = args;
+  if (!target) throw new Failure("Error: requires at least 1 arg(s), only received 0");
+  if (flag(flags, "-o", "--output") !== "prom") throw new Failure("Error: fake istioctl prints envoy-stats only as --output prom", 2);
+  const dot = target.indexOf(".");
+  const pod = dot < 0 ? target : target.slice(0, dot);
+  const namespace = dot < 0 ? (flag(flags, "-n", "--namespace") ?? "default") : target.slice(dot + 1);
+  const file = path.join(snapshotDir(), "proxies", namespace, pod, "stats.txt");
+  if (!existsSync(file)) throw new Failure(`Error: failure running port forward process: pods "${pod}" not found`);
   process.stdout.write(readFileSync(file, "utf8"));
   return 0;
 }

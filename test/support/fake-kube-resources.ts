@@ -99,6 +99,7 @@ export const FAKE_KUBE_RESOURCES: readonly FakeResource[] = [
   istio("security.istio.io", ISTIO_SECURITY_VERSIONS, "AuthorizationPolicy", "authorizationpolicies", ["ap"]),
   istio("networking.istio.io", ISTIO_NETWORKING_VERSIONS, "DestinationRule", "destinationrules", ["dr"]),
   istio("networking.istio.io", ISTIO_NETWORKING_VERSIONS, "Sidecar", "sidecars", []),
+  istio("mesh.cloud.google.com", ["v1beta1"], "ControlPlaneRevision", "controlplanerevisions", ["cpr"]),
 ];
 
 /** The resource a request path names, or undefined when the fake does not serve that group/version/plural. */

@@ -48,7 +48,7 @@ export interface WriteResult {
 const HISTORY_LIMIT = 10_000;
 const FIRST_RESOURCE_VERSION = 1000;
 
-type ListKey = "namespaces" | "pods" | "services" | "endpointSlices" | "serviceAccounts" | "peerAuthentications" | "destinationRules" | "authorizationPolicies" | "sidecars" | "configMaps" | "events";
+type ListKey = "namespaces" | "pods" | "services" | "endpointSlices" | "serviceAccounts" | "peerAuthentications" | "destinationRules" | "authorizationPolicies" | "sidecars" | "configMaps" | "events" | "controlPlaneRevisions";
 
 const KIND_OF_LIST: Record<ListKey, string> = {
   namespaces: "Namespace",
@@ -62,6 +62,7 @@ const KIND_OF_LIST: Record<ListKey, string> = {
   sidecars: "Sidecar",
   configMaps: "ConfigMap",
   events: "Event",
+  controlPlaneRevisions: "ControlPlaneRevision",
 };
 
 /**
@@ -111,8 +112,8 @@ export class FakeKubeStore {
     return String(this.revision);
   }
 
-  /** Proxy data (config dump, log) of `namespace/pod`. */
-  proxy(namespace: string, pod: string): { configDump?: unknown; log?: string } | undefined {
+  /** Proxy data (config dump, log, stats) of `namespace/pod`. */
+  proxy(namespace: string, pod: string): { configDump?: unknown; log?: string; stats?: string } | undefined {
     const data = this.extras.proxies.get(`${namespace}/${pod}`);
     return data === undefined ? undefined : structuredClone(data);
   }

@@ -13,7 +13,7 @@ export interface FakeExecRequest {
   command: string[];
   container: string;
   /** The proxy's data from the snapshot, when the pod has some. */
-  proxy: { configDump?: unknown } | undefined;
+  proxy: { configDump?: unknown; stats?: string } | undefined;
   /** Whether the client asked for stdout / stderr (`stdout=true`). */
   stdout: boolean;
   stderr: boolean;
@@ -36,7 +36,8 @@ export function chooseExecProtocol(offered: ReadonlySet<string>): string | false
 /**
  * Runs a command "in" the pod's container the way kubelet's exec stream reports it: output on
  * channels 1 and 2, then the status on channel 3 (v4/v5: a JSON `Status`), then a normal close.
- * `pilot-agent request GET config_dump[...]` in `istio-proxy` answers the snapshot's config dump.
+ * `pilot-agent request GET config_dump[...]` in `istio-proxy` answers the snapshot's config dump, and
+ * `pilot-agent request GET stats/prometheus` its stats.txt.
  */
 export function runFakeExec(ws: WebSocket, request: FakeExecRequest): void {
   const outcome = execute(request);
@@ -65,8 +66,15 @@ function execute(request: FakeExecRequest): ExecOutcome {
     return { stderr: `Error: unknown command or arguments "${args.join(" ")}" for "pilot-agent"\n`, exitCode: 1 };
   }
   const endpoint = path.replace(/^\//, "");
+  const refused = {
+    stderr: `Error: failure running request: Get "http://localhost:15000/${endpoint}": dial tcp 127.0.0.1:15000: connect: connection refused\n`,
+    exitCode: 1,
+  };
+  if (endpoint === "stats/prometheus") {
+    return request.proxy?.stats === undefined ? refused : { stdout: request.proxy.stats, exitCode: 0 };
+  }
   if (endpoint !== "config_dump" && !endpoint.startsWith("config_dump?")) {
-    return { stderr: `Error: the fake istio-proxy only serves config_dump, not ${endpoint}\n`, exitCode: 1 };
+    return { stderr: `Error: the fake istio-proxy only serves config_dump and stats/prometheus, not ${endpoint}\n`, exitCode: 1 };
   }
   if (request.proxy?.configDump === undefined) {
     return {

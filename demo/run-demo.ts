@@ -26,6 +26,8 @@ import { renderThread, type ThreadFile, type ThreadMessage } from "./render-thre
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SNAPSHOT = path.join(ROOT, "examples", "demo");
+/** When examples/demo was captured (npm run demo:cli passes the same --now). */
+const CAPTURED_AT = new Date("2026-11-27T12:00:00Z");
 const CHANNEL = { id: "C0MESH0001", name: "mesh" };
 const USER = { id: "U0DEMO0001", name: "you" };
 const CLUSTER = "prod";
@@ -306,7 +308,9 @@ async function runDemo(): Promise<void> {
   let running: Promise<number> = Promise.resolve(0);
   let isReady = false;
   const ready = new Promise<void>((resolve, reject) => {
-    running = serve("all", { env, kubeConfig: kc, logDestination: logStream, collect, stopSignal, onReady: () => ((isReady = true), resolve()) });
+    // The bundled cluster is replayed as captured: its certificates and proxy counters are of that moment.
+    const now = () => CAPTURED_AT;
+    running = serve("all", { env, kubeConfig: kc, logDestination: logStream, collect, stopSignal, now, onReady: () => ((isReady = true), resolve()) });
     running.then((code) => reject(new DemoError(`mtls-doctor stopped while starting (exit code ${code})`)), reject);
   });
   onCleanup("mtls-doctor (bot and worker)", async () => {

@@ -35,6 +35,8 @@ export interface ServeOptions {
   /** Resolves when the process should stop (default: SIGTERM or SIGINT). */
   stopSignal?: Promise<void>;
   onReady?: (info: { opsPort: number }) => void;
+  /** The worker's clock for diagnoses (certificate expiry); a replayed capture passes the time it was taken. */
+  now?: () => Date;
 }
 
 export function liveCollector(kc: KubeConfig): Collector {
@@ -89,6 +91,7 @@ export async function serve(role: Role, options: ServeOptions): Promise<number> 
         logger,
         metrics,
         collect,
+        ...(options.now ? { now: options.now } : {}),
         ...(applier ? { applier } : {}),
         ...(incidents ? { hooks: { onReport: incidents.onReport } } : {}),
       });

@@ -33,12 +33,16 @@ export const observedTraffic: Check = {
       const observations = observationsFor(ctx.view, target, ctx.source, client);
       if (observations.figures.size > 0) read = true;
       observations.trimmed.forEach((p) => trimmed.add(p));
-      const byPod = new Map<string, FailureObservation[]>();
+      // One finding per proxy and port it counted on: a configuration finding may explain one port and not another.
+      const byPod = new Map<string, { ref: string; failures: FailureObservation[] }>();
       for (const failure of observations.failures) {
         const ref = podRef(failure.pod);
-        byPod.set(ref, [...(byPod.get(ref) ?? []), failure]);
+        const key = `${ref}|${failure.side}|${failure.ports.join(",")}`;
+        const group = byPod.get(key) ?? { ref, failures: [] };
+        group.failures.push(failure);
+        byPod.set(key, group);
       }
-      for (const [ref, failures] of byPod) {
+      for (const { ref, failures } of byPod.values()) {
         const windows = [...new Set(failures.map((f) => f.window))];
         ctx.report(
           newFinding("MTLS701", {

@@ -1,4 +1,5 @@
 import type { Severity } from "../checks/codes.js";
+import { describeObserved } from "../report/describe-observed.js";
 import type { Report } from "../report/report.js";
 
 export interface Palette {
@@ -43,7 +44,8 @@ export function renderText(report: Report, p: Palette = PLAIN): string {
   if (report.mtls.length > 0) {
     lines.push("", p.bold("mTLS"));
     const scan = report.mtls.some((r) => r.service !== undefined);
-    const header = [...(scan ? ["SERVICE"] : []), "PORT", "CONTAINER", "SERVER", "SET BY", "CLIENT SENDS", "DECIDED BY", "OUTCOME"];
+    const observed = report.mtls.some((r) => r.observed !== undefined);
+    const header = [...(scan ? ["SERVICE"] : []), "PORT", "CONTAINER", "SERVER", "SET BY", "CLIENT SENDS", "DECIDED BY", "OUTCOME", ...(observed ? ["OBSERVED"] : [])];
     const rows = report.mtls.map((r) => [
       ...(scan ? [r.service ?? ""] : []),
       String(r.port),
@@ -53,6 +55,7 @@ export function renderText(report: Report, p: Palette = PLAIN): string {
       r.clientSends ?? "-",
       r.clientPolicy ?? "no proxy",
       r.outcome,
+      ...(observed ? [describeObserved(r.observed)] : []),
     ]);
     const rendered = table([header, ...rows]);
     lines.push(...rendered.map((l, i) => {
@@ -87,5 +90,9 @@ export function renderText(report: Report, p: Palette = PLAIN): string {
   const notRun = report.checks.filter((c) => c.status !== "ran");
   lines.push("", p.dim(`checks: ${ran} ran, ${notRun.filter((c) => c.status === "skipped").length} skipped, ${notRun.filter((c) => c.status === "failed").length} failed`));
   for (const c of notRun) lines.push(p.dim(`  ${c.status} ${c.name}: ${c.detail}`));
+  // A check that ran may still say what it could not see (proxies left out, counters trimmed).
+  for (const c of report.checks.filter((x) => x.status === "ran" && x.detail.includes("; "))) {
+    lines.push(p.dim(`  note ${c.name}: ${c.detail.slice(c.detail.indexOf("; ") + 2)}`));
+  }
   return lines.join("\n") + "\n";
 }

@@ -81,9 +81,14 @@ function describeCounters(set: CounterSet): string {
     .join(", ");
 }
 
-/** The first port whose server mode is one of `modes`, else the first port: where a figure without a port goes. */
-function rowFor(connections: readonly PortConnection[], modes: readonly string[]): number | undefined {
-  return (connections.find((c) => modes.includes(c.server.mode)) ?? connections[0])?.port.port;
+/**
+ * Where a figure that names no port goes: the first port whose server mode is one of `modes` (a refused
+ * one first when `refusedFirst`: that is where refusals come from), else the first port.
+ */
+function rowFor(connections: readonly PortConnection[], modes: readonly string[], refusedFirst = false): number | undefined {
+  const inMode = connections.filter((c) => modes.includes(c.server.mode));
+  const refused = refusedFirst ? inMode.find((c) => c.outcome === "refused") : undefined;
+  return (refused ?? inMode[0] ?? connections[0])?.port.port;
 }
 
 /** The observations of a target as seen by a client, computed once per snapshot (checks and the report share them). */
@@ -125,7 +130,7 @@ export function observeTarget(view: SnapshotView, target: Target, source: Source
       if (hasInboundSslStats(stats)) {
         failuresFromStats = true;
         const failed = inboundTlsFailures(stats);
-        const port = rowFor(connections, ["STRICT"]);
+        const port = rowFor(connections, ["STRICT"], true);
         const t = tally(port);
         if (t) t.fromStats = true;
         if (failed.total > 0) {
@@ -260,8 +265,8 @@ export function observeTarget(view: SnapshotView, target: Target, source: Source
               });
             }
           }
-          if (!result.trimmed.includes(ref)) result.trimmed.push(ref);
-        } else if (!result.trimmed.includes(ref)) {
+          if (sendsTls(c) && !result.trimmed.includes(ref)) result.trimmed.push(ref);
+        } else if (sendsTls(c) && !result.trimmed.includes(ref)) {
           result.trimmed.push(ref);
         }
       }
@@ -293,6 +298,11 @@ export function observeTarget(view: SnapshotView, target: Target, source: Source
     });
   }
   return result;
+}
+
+/** A cluster without TLS has no ssl counters to trim. */
+function sendsTls(c: PortConnection): boolean {
+  return c.clientSends === "ISTIO_MUTUAL" || c.clientSends === "SIMPLE" || c.clientSends === "MUTUAL";
 }
 
 function logEvidence(ref: string, log: AccessLog, entries: readonly AccessLogEntry[]): string[] {

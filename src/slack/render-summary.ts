@@ -1,5 +1,6 @@
 // The first reply in the thread: the verdict, the mTLS table, what was not checked and why, and
 // the certificates the inspected proxies hold. Findings follow as their own replies.
+import { describeObserved } from "../report/describe-observed.js";
 import type { CertificateRow, MtlsRow, Report } from "../report/report.js";
 import { codeBlock, codeSpan, escapeCodeLine, escapeMrkdwn } from "./escape-mrkdwn.js";
 import { fitLines } from "./fit-lines.js";
@@ -41,6 +42,7 @@ function pad(cells: string[][]): string[] {
 /** `80 → 8080  STRICT (ns/policy)  ←  ISTIO_MUTUAL (auto)  ✅ ok`, one line per port, as raw text. */
 export function mtlsTableLines(rows: readonly MtlsRow[]): string[] {
   const scan = rows.some((r) => r.service !== undefined);
+  const observed = rows.some((r) => r.observed !== undefined);
   return pad(
     rows.map((r) => [
       ...(scan ? [r.service ?? ""] : []),
@@ -49,13 +51,15 @@ export function mtlsTableLines(rows: readonly MtlsRow[]): string[] {
       "←",
       `${r.clientSends ?? "—"} (${r.clientPolicy ?? "no proxy"})`,
       OUTCOME[r.outcome],
+      ...(observed ? [`· seen: ${describeObserved(r.observed)}`] : []),
     ]),
   );
 }
 
 function mtlsSection(report: Report, maxRows: number): string | undefined {
   if (report.mtls.length === 0) return undefined;
-  const title = "*mTLS by port*  _port → container port · server mode (set by) ← client sends (decided by) · outcome_";
+  const seen = report.mtls.some((r) => r.observed !== undefined) ? " · what the proxies counted" : "";
+  const title = `*mTLS by port*  _port → container port · server mode (set by) ← client sends (decided by) · outcome${seen}_`;
   const fences = "```\n\n```".length;
   const lines = mtlsTableLines(report.mtls).map(escapeCodeLine);
   const table = fitLines(lines, {

@@ -49,6 +49,8 @@ export interface WorkerDeps {
   hooks?: Pick<DiagnoseProcessorDeps, "onFixPosted" | "onReport">;
   /** Applies approved fixes in this cluster; without it, approved fixes wait for a worker that has one. */
   applier?: FixApplier;
+  /** The clock diagnoses run at; default the system's. */
+  now?: () => Date;
 }
 
 export interface RunningWorker {
@@ -80,6 +82,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     metrics,
     fixes: { enabled: config.fixesEnabled, approveReaction: config.reactions.approve, rejectReaction: config.reactions.reject, ttlMs: FIX_TTL_MS },
     checkOptions: { certificateWarningMs: config.certificateWarningMinutes * 60_000 },
+    ...(deps.now ? { now: deps.now } : {}),
     onFixPosted: recordPostedFix(new PendingFixStore(redis, config.queuePrefix), new AuditLog(redis, config.queuePrefix, logger)),
     ...deps.hooks,
   });

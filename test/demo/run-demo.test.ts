@@ -67,7 +67,12 @@ describe("npm run demo (demo/run-demo.ts as a child process)", () => {
     expect(out).not.toContain("\u001b");
     expect(out).toContain("/mtls check storefront.shop from checkout");
     // The parent's final text, then the thread.
-    expect(out).toMatch(/🔴 storefront\.shop from checkout\.shop on prod: critical — 3 critical, 2\s+warning · worst: MTLS203/);
+    expect(out).toMatch(/🔴 storefront\.shop from checkout\.shop on prod: critical — 3 critical, 3\s+warning · worst: MTLS203/);
+    // What the proxies counted: the observed column, the refusals joined to MTLS203, the failures nothing explains.
+    expect(out).toMatch(/9090 → 9090 +STRICT \(shop\/default\) +← +DISABLE \(shop\/storefront\) +❌ refused +· seen: 424 failed · 0 plaintext · 0 mTLS \(since proxy start\)/);
+    expect(out).toContain("MTLS701 HandshakeFailuresObserved");
+    expect(out).toContain("Certificates of the inspected proxies");
+    expect(out).not.toMatch(/connection refused/);
     expect(out).toContain("MTLS203 DestinationRuleDisablesMtls");
     expect(out).toContain("MTLS301 AuthorizationDeniesSource");
     expect(out).toMatch(/^ {4,}kind: DestinationRule$/m);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createIstioctlRunner } from "../../src/cluster/istioctl.js";
+import type { KubeObject } from "../../src/cluster/kube-types.js";
 import { loadConfig } from "../../src/config.js";
 import { isBlocking, type PreflightItem, type PreflightReport } from "../../src/preflight/preflight-item.js";
 import { renderPreflightText } from "../../src/preflight/render-preflight.js";
@@ -30,13 +31,14 @@ beforeAll(async () => {
   ]);
   redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 });
   redis.on("error", () => undefined);
-  kube.putObject({
+  const istiod: KubeObject & Record<string, unknown> = {
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name: "istiod", namespace: "istio-system", labels: { app: "istiod" } },
     spec: { selector: { matchLabels: { app: "istiod" } }, template: { metadata: { labels: { app: "istiod" } }, spec: { containers: [{ name: "discovery", image: "istio/pilot" }] } } },
     status: { availableReplicas: 1, conditions: [{ type: "Available", status: "True" }] },
-  });
+  };
+  kube.putObject(istiod);
 });
 afterAll(async () => {
   redis.disconnect();
@@ -173,7 +175,7 @@ describe("preflight", () => {
   });
 
   test("managed Cloud Service Mesh is recognised by its managed ConfigMap", async () => {
-    kube.putObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "istio-asm-managed", namespace: "istio-system" }, data: {} });
+    kube.putObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "istio-asm-managed", namespace: "istio-system" } });
     try {
       const report = await runPreflight(deps());
       expect(item(report, "mesh flavour").detail).toMatch(/managed Cloud Service Mesh \(ConfigMap istio-asm-managed\)/);

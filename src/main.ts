@@ -10,6 +10,7 @@ const code = await runCli(
     serve: async (role) => (await import("./serve.js")).serve(role, { env: process.env }),
     snapshot: async (cmd, io) => (await import("./cli/run-snapshot.js")).runSnapshot(cmd, io),
     audit: async (cmd, io) => (await import("./cli/run-audit.js")).runAudit(cmd, io),
+    preflight: async (cmd, io) => (await import("./cli/run-preflight.js")).runPreflightCommand(cmd, io),
   },
 );
 process.exitCode = code;

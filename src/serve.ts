@@ -21,6 +21,7 @@ import { diagnoseQueueName } from "./queue/names.js";
 import { closeRedis, createRedis, whenReady } from "./queue/redis-connection.js";
 import type { Collector } from "./worker/diagnose-processor.js";
 import { startWorker } from "./worker/start-worker.js";
+import { runWorkerPreflight } from "./worker/worker-preflight.js";
 import { startIncidentNotifications } from "./worker/notify-worker.js";
 import { startScanTriggers } from "./worker/scan-scheduler.js";
 
@@ -96,6 +97,8 @@ export async function serve(role: Role, options: ServeOptions): Promise<number> 
         ...(incidents ? { hooks: { onReport: incidents.onReport } } : {}),
       });
       closers.unshift(() => worker.close());
+      // At start-up, not before: the worker takes jobs at once, and what preflight finds is logged and shown by /mtls clusters.
+      void runWorkerPreflight({ config, kubeConfig: kc, redis, logger, worker });
       if (incidents) {
         const triggers = await startScanTriggers({ config, redis, logger, kubeConfig: kc });
         closers.unshift(() => triggers.close());

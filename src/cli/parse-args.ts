@@ -37,7 +37,13 @@ export interface AuditCommand {
   output: OutputFormat;
 }
 
-export type Command = DiagnoseCommand | SnapshotCommand | AuditCommand | { command: "bot" | "worker" | "all" | "help" | "version" };
+export interface PreflightCommand {
+  command: "preflight";
+  source: Pick<SourceOptions, "kubeconfig" | "context">;
+  output: OutputFormat;
+}
+
+export type Command = DiagnoseCommand | SnapshotCommand | AuditCommand | PreflightCommand | { command: "bot" | "worker" | "all" | "help" | "version" };
 
 export const USAGE = `usage:
   mtls-doctor check <service>[.<namespace>[.svc.cluster.local]] [--namespace NS] [--from NAME[.NS]]
@@ -47,7 +53,9 @@ export const USAGE = `usage:
   mtls-doctor snapshot --namespace NS ... --out DIR [--kubeconfig FILE --context CTX]
   mtls-doctor bot | worker | all
   mtls-doctor audit [--since 24h|RFC3339] [--output text|json]   # fix decisions (REDIS_URL, QUEUE_PREFIX)
-exit codes: 0 the diagnosis ran; 1 findings reached --fail-on; 2 bad usage or unreadable input`;
+  mtls-doctor preflight [--kubeconfig FILE --context CTX] [--output text|json]   # what works, what is skipped, how to enable it
+exit codes: 0 the diagnosis ran (preflight: everything required works); 1 findings reached --fail-on
+(preflight: something required is missing); 2 bad usage or unreadable input`;
 
 const COMMON = {
   snapshot: { type: "string" },
@@ -117,6 +125,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return parseSnapshot(rest);
     case "audit":
       return parseAudit(rest);
+    case "preflight":
+      return parsePreflight(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -207,4 +217,15 @@ function parseAudit(args: string[]): AuditCommand {
     }
   }
   return cmd;
+}
+
+function parsePreflight(args: string[]): PreflightCommand {
+  const { values, positionals } = parse(args, {
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
+    output: { type: "string", short: "o", default: "text" },
+  });
+  if (positionals.length > 0) throw new UsageError(`preflight takes no positional arguments (got "${positionals.join(" ")}")`);
+  const v = values as Record<string, string | undefined>;
+  return { command: "preflight", source: sourceOptions(v), output: oneOf(String(v["output"]), ["text", "json"], "--output") };
 }

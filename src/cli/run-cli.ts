@@ -20,6 +20,7 @@ export interface CliHooks {
   serve?: (command: ServeCommand) => Promise<number>;
   snapshot?: (cmd: Extract<ReturnType<typeof parseCommandLine>, { command: "snapshot" }>, io: CliIo) => Promise<number>;
   audit?: (cmd: Extract<ReturnType<typeof parseCommandLine>, { command: "audit" }>, io: CliIo) => Promise<number>;
+  preflight?: (cmd: Extract<ReturnType<typeof parseCommandLine>, { command: "preflight" }>, io: CliIo) => Promise<number>;
 }
 
 export function reachesFailOn(report: Report, failOn: FailOn): boolean {
@@ -56,6 +57,9 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: CliHooks
       case "audit":
         if (!hooks.audit) throw new UsageError("audit is not available in this build");
         return await hooks.audit(cmd, io);
+      case "preflight":
+        if (!hooks.preflight) throw new UsageError("preflight is not available in this build");
+        return await hooks.preflight(cmd, io);
       case "snapshot":
         if (!hooks.snapshot) throw new UsageError("snapshot is not available in this build");
         return await hooks.snapshot(cmd, io);

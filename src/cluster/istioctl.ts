@@ -295,3 +295,18 @@ function originToResource(origin: string): string | undefined {
   const dot = name.lastIndexOf(".");
   return dot > 0 ? `${kind} ${name.slice(dot + 1)}/${name.slice(0, dot)}` : `${kind} ${name}`;
 }
+
+/** A preflight asks only for the client's version: it should answer within seconds. */
+export const ISTIOCTL_VERSION_TIMEOUT_MS = 10_000;
+
+/**
+ * `istioctl version --remote=false`: the client's version ("client version: 1.26.4", or the bare
+ * version older releases print), without contacting the control plane.
+ */
+export async function istioctlVersion(runner: IstioctlRunner, timeoutMs = ISTIOCTL_VERSION_TIMEOUT_MS): Promise<{ version?: string; failure?: string }> {
+  const result = await runner.run(["version", "--remote=false"], { timeoutMs, maxBytes: 64 * 1024 });
+  if (!result.ok) return { failure: result.failure ?? "istioctl version failed" };
+  const match = /(?:client version:\s*)?v?(\d+\.\d+\.\d+[^\s]*)/i.exec(result.stdout);
+  if (!match?.[1]) return { failure: `istioctl version --remote=false printed no version: ${lastLines(result.stdout)}` };
+  return { version: match[1] };
+}

@@ -1,4 +1,5 @@
 // Replies to `/mtls help`, to a command that cannot be read, and to `/mtls clusters`.
+import type { PreflightSummary } from "../preflight/preflight-summary.js";
 import { codeSpan, escapeMrkdwn } from "./escape-mrkdwn.js";
 import { fitLines } from "./fit-lines.js";
 import { context, header, section, slackMessage, SECTION_BUDGET, type SlackMessage } from "./slack-message.js";
@@ -53,6 +54,22 @@ export interface ClusterInfo {
   workers: number;
   /** The latest heartbeat (a Date, or an ISO 8601 string as stored in Redis). */
   lastSeen: Date | string;
+  /** What its workers' preflight found at start-up, when one has reported it. */
+  preflight?: PreflightSummary;
+}
+
+const PROBLEMS_SHOWN = 3;
+
+/** One line on a cluster's preflight, and a sub-line per problem (at most a few), each with what enables it. */
+function preflightLines(summary: PreflightSummary | undefined): string[] {
+  if (summary === undefined) return ["    preflight: not reported yet"];
+  if (summary.ready && summary.degraded === 0) return ["    preflight: ✅ everything works"];
+  const head = summary.ready
+    ? `⚠️ ready, ${summary.degraded} optional item${summary.degraded === 1 ? "" : "s"} missing (some checks are skipped)`
+    : `❌ not ready: ${summary.blocking} required item${summary.blocking === 1 ? "" : "s"} missing`;
+  const shown = summary.problems.slice(0, PROBLEMS_SHOWN).map((p) => `      ◦ ${p.required ? "required" : "optional"} ${codeSpan(truncateMrkdwn(p.name, 80))}: ${truncateMrkdwn(escapeMrkdwn(p.enable), 240)}`);
+  const rest = summary.blocking + summary.degraded - shown.length;
+  return [`    preflight: ${head}`, ...shown, ...(rest > 0 ? [`      ◦ … ${rest} more: run \`mtls-doctor preflight\` in the worker`] : [])];
 }
 
 export function renderClusters(clusters: readonly ClusterInfo[]): SlackMessage {
@@ -66,7 +83,7 @@ export function renderClusters(clusters: readonly ClusterInfo[]): SlackMessage {
   const sorted = [...clusters].sort((a, b) => a.name.localeCompare(b.name));
   const lines = sorted.map((c) => {
     const state = c.workers > 0 ? `✅ ${c.workers} worker${c.workers === 1 ? "" : "s"}` : "⚠️ no running worker";
-    return `• *${truncateMrkdwn(escapeMrkdwn(c.name), 100)}* — ${state}, last seen ${slackDate(new Date(c.lastSeen), "{ago}")}`;
+    return [`• *${truncateMrkdwn(escapeMrkdwn(c.name), 100)}* — ${state}, last seen ${slackDate(new Date(c.lastSeen), "{ago}")}`, ...preflightLines(c.preflight)].join("\n");
   });
   const title = "*Clusters*";
   const list = fitLines(lines, { maxChars: SECTION_BUDGET - title.length - 1, maxLines: 40, more: (n) => `… ${n} more not shown` });

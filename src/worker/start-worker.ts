@@ -12,6 +12,7 @@ import { AuditLog } from "../approvals/audit-log.js";
 import { PendingFixStore } from "../approvals/pending-fix-store.js";
 import { recordPostedFix } from "../approvals/record-posted-fix.js";
 import type { FixApplier } from "../fixes/apply-fix.js";
+import type { PreflightSummary } from "../preflight/preflight-summary.js";
 import type { ApplyJobData, ApplyJobResult } from "../queue/jobs.js";
 import { applyQueueName } from "../queue/names.js";
 import { createApplyProcessor } from "./apply-processor.js";
@@ -56,6 +57,8 @@ export interface WorkerDeps {
 export interface RunningWorker {
   id: string;
   worker: Worker<DiagnoseJobData, DiagnoseJobResult>;
+  /** Keeps this worker's preflight summary beside its heartbeat (stored now and with every beat). */
+  setPreflight(summary: PreflightSummary): Promise<void>;
   /** Stops taking jobs, lets the current one finish (or hands it back), removes the heartbeat. */
   close(): Promise<void>;
 }
@@ -112,8 +115,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   applyWorker?.on("failed", (job, err) => logger.warn({ jobId: job?.id, err }, "apply job failed"));
   applyWorker?.on("error", (err) => logger.error({ err }, "apply worker error"));
   await applyWorker?.waitUntilReady();
+  let preflight: PreflightSummary | undefined;
+  let stopped = false;
   const heartbeat = async () => {
-    await beat(redis, config.queuePrefix, config.clusterName, id).catch((err: unknown) => logger.warn({ err }, "heartbeat failed"));
+    await beat(redis, config.queuePrefix, config.clusterName, id, new Date(), preflight).catch((err: unknown) => logger.warn({ err }, "heartbeat failed"));
   };
   await heartbeat();
   const timer = setInterval(() => void heartbeat(), HEARTBEAT_INTERVAL_MS);
@@ -125,7 +130,14 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   return {
     id,
     worker,
+    async setPreflight(summary) {
+      // A beat after close() would announce a worker that is gone.
+      if (stopped) return;
+      preflight = summary;
+      await heartbeat();
+    },
     async close() {
+      stopped = true;
       clearInterval(timer);
       redis.off("ready", beatOnReconnect);
       // Without Redis no job can finish (nor be marked finished): hand them back at once instead of

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { REQUIRED_ACCESS, type AccessFeature, type AccessNeed } from "../../src/cluster/required-access.js";
 import { allRules, renderCi, rulesOf, type Rule } from "./support/manifests.js";
 import { byKind, ciValueFiles, RELEASE, type Rendered } from "./support/render-chart.js";
 
@@ -13,71 +14,67 @@ const FIXES = "doctor-mtls-doctor-fixes";
 const MESH_CONFIG = "doctor-mtls-doctor-mesh-config";
 const WORKER_SA = "doctor-mtls-doctor-worker";
 
-const rule = (apiGroups: string[], resources: string[], verbs: string[]): Rule => ({ apiGroups, resources, verbs });
+/** The table's needs of a feature (and scope) as RBAC rules, one per row, the form the chart writes them in. */
+function rulesFor(feature: AccessFeature, scope: AccessNeed["scope"] = "cluster"): Rule[] {
+  return REQUIRED_ACCESS.filter((n) => n.feature === feature && n.scope === scope).map((n) => ({ apiGroups: [n.group], resources: [n.resource], verbs: [...n.verbs] }));
+}
+
+/** What a set of rules grants, one `group/resource verb` per grant, sorted: rules compare whatever their grouping. */
+function grants(rules: readonly Rule[] | undefined): string[] {
+  return [...new Set((rules ?? []).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`)))))].sort();
+}
 
 /** What the checks read (src/cluster/collect-live.ts): never Secrets, never a write. */
-const READ: Rule[] = [
-  rule([""], ["namespaces", "pods", "services", "serviceaccounts", "events"], ["get", "list"]),
-  rule([""], ["pods/log"], ["get"]),
-  rule(["discovery.k8s.io"], ["endpointslices"], ["get", "list"]),
-  rule(["apps"], ["deployments", "statefulsets", "daemonsets"], ["get", "list"]),
-  rule(["security.istio.io"], ["peerauthentications", "authorizationpolicies"], ["get", "list"]),
-  rule(["networking.istio.io"], ["destinationrules", "sidecars"], ["get", "list"]),
-];
+const READ = rulesFor("diagnose");
 /** Policy watches (src/cluster/watch-policies.ts), with an incident channel. */
-const WATCH: Rule[] = [
-  rule(["security.istio.io"], ["peerauthentications", "authorizationpolicies"], ["watch"]),
-  rule(["networking.istio.io"], ["destinationrules"], ["watch"]),
-];
+const WATCH = rulesFor("watch");
 /** `pilot-agent request GET config_dump` in istio-proxy (WebSocket exec: `get`, and `create` from 1.35). */
-const EXEC: Rule[] = [rule([""], ["pods/exec"], ["get", "create"])];
-/** Mesh config and injector templates, in istio-system only. */
-const MESH_CONFIG_RULES: Rule[] = [rule([""], ["configmaps"], ["get", "list"])];
+const EXEC = rulesFor("exec");
+/** Mesh config and injector templates, and managed mesh revisions, in istio-system only. */
+const MESH_CONFIG_RULES = [...rulesFor("diagnose", "mesh-root"), ...rulesFor("managed-mesh", "mesh-root")];
 /**
  * Applying approved fixes: read, dry-run and server-side apply (PATCH), create missing policies, record
  * Events; rolling back: put the prior object back (update), delete an Istio policy the fix created.
  */
-const FIX: Rule[] = [
-  rule(["security.istio.io"], ["peerauthentications", "authorizationpolicies"], ["get", "list", "create", "patch", "update", "delete"]),
-  rule(["networking.istio.io"], ["destinationrules"], ["get", "list", "create", "patch", "update", "delete"]),
-  rule([""], ["namespaces"], ["get", "patch", "update"]),
-  rule(["apps"], ["deployments", "statefulsets", "daemonsets"], ["get", "patch", "update"]),
-  rule([""], ["events"], ["create"]),
-];
+const FIX = rulesFor("fixes");
 
 function diagnoseRules(r: Rendered): Rule[] | undefined {
   return rulesOf(r, "ClusterRole", DIAGNOSE);
 }
 
-describe("the worker's roles, exactly", () => {
-  test("by default: read-only diagnosis, exec for config dumps, ConfigMaps of istio-system, no writes", () => {
+describe("the worker's roles grant exactly what src/cluster/required-access.ts needs", () => {
+  test("by default: read-only diagnosis, exec for config dumps, istio-system's ConfigMaps and ControlPlaneRevisions, no writes", () => {
     const r = renderCi("socket-mode");
-    expect(diagnoseRules(r)).toEqual([...READ, ...EXEC]);
-    expect(rulesOf(r, "Role", MESH_CONFIG)).toEqual(MESH_CONFIG_RULES);
+    expect(grants(diagnoseRules(r))).toEqual(grants([...READ, ...EXEC]));
+    expect(grants(rulesOf(r, "Role", MESH_CONFIG))).toEqual(grants(MESH_CONFIG_RULES));
     expect(byKind(r, "Role").get(MESH_CONFIG)?.metadata.namespace).toBe("istio-system");
     expect(rulesOf(r, "ClusterRole", FIXES)).toBeUndefined();
-    expect(allRules(r)).toHaveLength(READ.length + EXEC.length + MESH_CONFIG_RULES.length);
+    expect(grants(allRules(r).map(({ rule }) => rule))).toEqual(grants([...READ, ...EXEC, ...MESH_CONFIG_RULES]));
   });
 
   test("proxyInspection.exec=false: no pods/exec", () => {
     const r = renderCi("no-exec");
-    expect(diagnoseRules(r)).toEqual(READ);
+    expect(grants(diagnoseRules(r))).toEqual(grants(READ));
     expect(allRules(r).filter(({ rule }) => rule.resources.includes("pods/exec"))).toEqual([]);
   });
 
   test("fixes.enabled=true: a second ClusterRole with exactly the writes fixes make", () => {
     const r = renderCi("fixes-enabled");
-    expect(diagnoseRules(r)).toEqual([...READ, ...EXEC]);
-    expect(rulesOf(r, "ClusterRole", FIXES)).toEqual(FIX);
+    expect(grants(diagnoseRules(r))).toEqual(grants([...READ, ...EXEC]));
+    expect(grants(rulesOf(r, "ClusterRole", FIXES))).toEqual(grants(FIX));
   });
 
   test("an incident channel with policy watches adds `watch` on the three policy kinds", () => {
-    expect(diagnoseRules(renderCi("http-ingress"))).toEqual([...READ, ...WATCH, ...EXEC]);
-    expect(diagnoseRules(renderCi("http-ingress", { scans: { watchPolicies: false } }))).toEqual([...READ, ...EXEC]);
+    expect(grants(diagnoseRules(renderCi("http-ingress")))).toEqual(grants([...READ, ...WATCH, ...EXEC]));
+    expect(grants(diagnoseRules(renderCi("http-ingress", { scans: { watchPolicies: false } })))).toEqual(grants([...READ, ...EXEC]));
   });
 
   test("a spoke cluster's worker gets the same roles as the hub's", () => {
-    expect(diagnoseRules(renderCi("spoke-worker"))).toEqual([...READ, ...EXEC]);
+    expect(grants(diagnoseRules(renderCi("spoke-worker")))).toEqual(grants([...READ, ...EXEC]));
+  });
+
+  test("the table is not empty where the chart grants something (a comparison of nothing would always pass)", () => {
+    for (const rules of [READ, WATCH, EXEC, MESH_CONFIG_RULES, FIX]) expect(rules.length).toBeGreaterThan(0);
   });
 
   test("rbac.create=false, or no worker: no roles and no bindings at all", () => {
@@ -140,8 +137,15 @@ function granted(rules: readonly Rule[], verb: string): Set<string> {
 
 describe("the roles follow the code", () => {
   test("the read rules grant list on exactly the resource types the collector lists", () => {
-    const read = granted([...READ, ...MESH_CONFIG_RULES], "list");
+    const read = granted([...READ, ...rulesFor("diagnose", "mesh-root")], "list");
     expect(resourcesIn("cluster/collect-live.ts")).toEqual(read);
+  });
+
+  test("the managed mesh grant is what preflight's mesh detection lists, in the mesh root namespace", () => {
+    const text = readFileSync(path.join(SRC, "cluster/detect-mesh.ts"), "utf8");
+    expect(text).toMatch(/namespaces\/\$\{ns\}\/controlplanerevisions/);
+    expect(text).toContain(`MANAGED_MESH_GROUP = "mesh.cloud.google.com"`);
+    expect(granted(rulesFor("managed-mesh", "mesh-root"), "list")).toEqual(new Set(["mesh.cloud.google.com/controlplanerevisions"]));
   });
 
   test("the collector's subresources are the ones granted: pods/log (get) and pods/exec", () => {

@@ -134,8 +134,10 @@ describe.each(CI)("rendered with ci/%s-values.yaml", (name) => {
     }
   });
 
-  test("NOTES.txt renders", () => {
+  test("NOTES.txt renders, with the preflight command to run in the worker (the image has node, not a mtls-doctor binary)", () => {
     expect(r.notes).toContain('installed as "doctor"');
+    const worker = r.manifests.some((m) => m.kind === "Deployment" && m.metadata.name === "doctor-mtls-doctor-worker");
+    expect(r.notes.includes("kubectl -n mtls-doctor exec deploy/doctor-mtls-doctor-worker -- /nodejs/bin/node /app/dist/main.js preflight")).toBe(worker);
   });
 });
 

@@ -51,6 +51,21 @@ describe("clusters and their workers", () => {
     expect(Object.values(await jobCounts(bot.redis.url, "staging")).every((n) => n === 0)).toBe(true);
   });
 
+  it("shows the worker's start-up preflight per cluster, and logs each item as a structured line", async () => {
+    const bot = await startPipeline({ kube: { forbid: [{ verb: "exec" }] } });
+    running.push(bot);
+    await expect
+      .poll(async () => JSON.stringify((await command(bot, "clusters")).ack.blocks), { timeout: 10_000, interval: 200 })
+      .toMatch(/preflight: ⚠️ ready, \d+ optional items? missing/);
+    const listed = JSON.stringify((await command(bot, "clusters")).ack.blocks);
+    expect(listed).toContain("optional `get,create pods/exec`: Helm value proxyInspection.exec=true");
+    const lines = bot.logs.flatMap((l) => l.split("\n")).filter((l) => l.includes('"preflight"')).map((l) => JSON.parse(l) as { level: string; msg: string; preflight: { name?: string; status?: string; ready?: boolean } });
+    expect(lines).toContainEqual(expect.objectContaining({ level: "warn", msg: "preflight: get,create pods/exec missing", preflight: expect.objectContaining({ name: "get,create pods/exec", status: "missing", required: false }) }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: "info", msg: "preflight: scope chat:write ok" }));
+    expect(lines.at(-1)).toMatchObject({ level: "info", preflight: { ready: true } });
+    expect(bot.logs.join("")).not.toContain("xoxb-test-token");
+  });
+
   it("answers at once for a cluster no worker ever served", async () => {
     const bot = await startPipeline();
     running.push(bot);

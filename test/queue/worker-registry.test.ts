@@ -33,6 +33,19 @@ describe("worker heartbeats", () => {
     expect(await isClusterLive(redis, "reg", "prod")).toBe(true);
   });
 
+  it("keeps each worker's preflight beside its heartbeat, shows a cluster's worst, and forgets it with the worker", async () => {
+    const at = "2026-11-27T12:00:00.000Z";
+    const fine = { at, ready: true, blocking: 0, degraded: 0, problems: [] };
+    const broken = { at, ready: false, blocking: 1, degraded: 0, problems: [{ name: "get,list pods", required: true, enable: "add a rule" }] };
+    await beat(redis, "pre", "prod", "prod-aaaa", new Date(at), fine);
+    await beat(redis, "pre", "prod", "prod-bbbb", new Date(at), broken);
+    expect((await liveClusters(redis, "pre"))[0]?.preflight).toEqual(broken);
+    expect(await redis.ttl("pre:state:preflight:prod:prod-bbbb")).toBeGreaterThan(HEARTBEAT_TTL_SECONDS - 5);
+    await forget(redis, "pre", "prod", "prod-bbbb");
+    expect(await redis.exists("pre:state:preflight:prod:prod-bbbb")).toBe(0);
+    expect((await liveClusters(redis, "pre"))[0]?.preflight).toEqual(fine);
+  });
+
   it("treats a worker whose heartbeat expired as gone", async () => {
     await beat(redis, "expiry", "prod", "prod-eeee");
     await redis.pexpire("expiry:state:workers:prod:prod-eeee", 1);

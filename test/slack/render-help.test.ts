@@ -41,6 +41,40 @@ describe("renderClusters", () => {
     expect(msg.text).toBe("1 of 2 cluster(s) have a running worker");
   });
 
+  it("shows each cluster's preflight: all well, optional items skipped with what enables them, or not ready", () => {
+    const at = "2026-11-27T12:00:00.000Z";
+    const text = messageText(
+      renderClusters([
+        { name: "dev", workers: 1, lastSeen: at, preflight: { at, ready: true, blocking: 0, degraded: 0, problems: [] } },
+        {
+          name: "prod",
+          workers: 1,
+          lastSeen: at,
+          preflight: { at, ready: true, blocking: 0, degraded: 1, problems: [{ name: "get,create pods/exec", required: false, enable: "Helm value proxyInspection.exec=true <or> a rule" }] },
+        },
+        {
+          name: "staging",
+          workers: 1,
+          lastSeen: at,
+          preflight: {
+            at,
+            ready: false,
+            blocking: 4,
+            degraded: 1,
+            problems: ["a", "b", "c", "d"].map((n) => ({ name: `scope ${n}`, required: true, enable: "reinstall the app" })),
+          },
+        },
+        { name: "old", workers: 1, lastSeen: at },
+      ]),
+    );
+    expect(text).toMatch(/\*dev\* — ✅ 1 worker, [^\n]*\n {4}preflight: ✅ everything works/);
+    expect(text).toContain("    preflight: ⚠️ ready, 1 optional item missing (some checks are skipped)\n      ◦ optional `get,create pods/exec`: Helm value proxyInspection.exec=true &lt;or&gt; a rule");
+    expect(text).toContain("    preflight: ❌ not ready: 4 required items missing");
+    expect(text).toContain("◦ required `scope c`: reinstall the app\n      ◦ … 2 more: run `mtls-doctor preflight` in the worker");
+    expect(text).not.toContain("scope d");
+    expect(text).toMatch(/\*old\*[^\n]*\n {4}preflight: not reported yet/);
+  });
+
   it("says how to start a worker when there is none", () => {
     expect(messageText(renderClusters([]))).toContain("Start `mtls-doctor worker` in each cluster");
   });

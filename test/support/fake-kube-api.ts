@@ -287,6 +287,9 @@ class FakeKubeApiServer implements FakeKubeApi {
     if (nonResource !== undefined) return nonResource;
     const path = resourcePath(url);
     if (path === undefined) throw KubeStatusError.noSuchPath();
+    if (path.group === "authorization.k8s.io" && path.plural === "selfsubjectaccessreviews" && record.method === "POST") {
+      return this.accessReview(record);
+    }
     this.applyRules(record, path);
     const resource = findResource(path.group, path.version, path.plural);
     if (resource === undefined) throw KubeStatusError.noSuchPath();
@@ -360,6 +363,46 @@ class FakeKubeApiServer implements FakeKubeApi {
     if (segments.length === 1 && first === "version") return { status: 200, body: VERSION };
     const discovery = discoveryDocument(segments, new URL(this.url).host);
     return discovery === undefined ? undefined : { status: 200, body: discovery };
+  }
+
+  /**
+   * A SelfSubjectAccessReview, answered by the `forbid` rules as they would answer the request it asks
+   * about (`times` is neither checked nor counted): denied when one matches, allowed otherwise. A `fail`
+   * rule on `selfsubjectaccessreviews` fails the review itself.
+   */
+  private accessReview(record: RecordedRequest): Answer {
+    const failure = this.takeRule((this.settings.fail ?? []).filter((rule) => rule.resource !== undefined), record);
+    if (failure !== undefined) {
+      const code = failure.status ?? 500;
+      throw KubeStatusError.withCode(code, failure.message ?? `Internal error occurred: injected failure (fake API server answered ${code})`);
+    }
+    const body = isPlainObject(record.body) ? record.body : {};
+    const spec = isPlainObject(body.spec) ? body.spec : {};
+    const attributes = isPlainObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
+    if (attributes === undefined) throw KubeStatusError.badRequest("SelfSubjectAccessReview: spec.resourceAttributes is required (the fake answers no nonResourceAttributes)");
+    const text = (key: string): string | undefined => (typeof attributes[key] === "string" && attributes[key] !== "" ? attributes[key] : undefined);
+    const verb = text("verb") ?? "";
+    const subresource = text("subresource");
+    const asked: RecordedRequest = {
+      method: "GET",
+      path: record.path,
+      query: {},
+      verb: fakeVerbOf(verb, subresource),
+      resource: subresource === undefined ? (text("resource") ?? "") : `${text("resource") ?? ""}/${subresource}`,
+      group: text("group") ?? "",
+      dryRun: false,
+      ...(text("namespace") === undefined ? {} : { namespace: text("namespace") }),
+      ...(text("name") === undefined ? {} : { name: text("name") }),
+    };
+    const denied = (this.settings.forbid ?? []).find((rule) => ruleMatches(rule, asked));
+    const user = this.settings.user ?? DEFAULT_USER;
+    const status = denied === undefined
+      ? { allowed: true, reason: `RBAC: allowed by the fake API server for "${user}"` }
+      : { allowed: false, reason: denied.message ?? "" };
+    return {
+      status: 201,
+      body: { kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", metadata: { creationTimestamp: null }, spec, status },
+    };
   }
 
   private applyRules(record: RecordedRequest, path: ResourcePath): void {
@@ -608,6 +651,14 @@ function verbOf(method: string, path: ResourcePath, query: Record<string, string
       if (path.name !== undefined) return "get";
       return query.watch === "true" || query.watch === "1" ? "watch" : "list";
   }
+}
+
+/** The fake's verb for what an access review asks: exec and log are subresources, any verb on them. */
+function fakeVerbOf(verb: string, subresource: string | undefined): FakeVerb {
+  if (subresource === "exec") return "exec";
+  if (subresource === "log") return "log";
+  const verbs: readonly FakeVerb[] = ["get", "list", "watch", "create", "update", "patch", "delete"];
+  return (verbs as readonly string[]).includes(verb) ? (verb as FakeVerb) : "get";
 }
 
 function ruleMatches(rule: FakeRule, record: RecordedRequest): boolean {

@@ -41,7 +41,15 @@ export interface FakeWorkspaceOptions {
   users?: FakeUser[];
   /** User group id → member user ids, for `usergroups.users.list`; others answer `no_such_subteam`. */
   usergroups?: Record<string, readonly string[]>;
+  /**
+   * The bot token's scopes, sent as the `x-oauth-scopes` header of every Web API answer as Slack does;
+   * default: the scopes of slack/manifest.yaml. Null: no header.
+   */
+  scopes?: readonly string[] | null;
 }
+
+/** What an app installed from slack/manifest.yaml is granted. */
+export const MANIFEST_SCOPES: readonly string[] = ["chat:write", "commands", "files:write", "reactions:read", "usergroups:read"];
 
 export interface FakeFileRef {
   id: string;
@@ -142,6 +150,8 @@ export class FakeWorkspace {
   private readonly users = new Map<string, FakeUser>();
   private readonly usergroups = new Map<string, readonly string[]>();
   private readonly rejectUnknownChannels: boolean;
+  /** The bot token's scopes (`x-oauth-scopes`); null: the header is not sent. */
+  scopes: readonly string[] | null;
   private posted: FakeMessage[] = [];
   private ephemeral: FakeEphemeral[] = [];
   private pending = new Map<string, PendingUpload>();
@@ -162,6 +172,7 @@ export class FakeWorkspace {
     this.botName = options.botName ?? "mtls-doctor";
     this.appId = options.appId ?? DEFAULT_APP_ID;
     this.rejectUnknownChannels = options.rejectUnknownChannels ?? false;
+    this.scopes = options.scopes === undefined ? MANIFEST_SCOPES : options.scopes;
     for (const channel of options.channels ?? []) this.setChannel(channel);
     for (const user of options.users ?? []) this.setUser(user);
     this.setUser({ id: this.botUserId, name: this.botName, isBot: true });

@@ -6,6 +6,7 @@ import { FakeSocketServer, type FakeSocketMode } from "./fake-slack-socket.js";
 import { FakeWorkspace, JSON_FIELDS, isRecord, type FakeChannel, type FakeEphemeral, type FakeMessage, type FakeSlackBody, type FakeUpload, type FakeUser, type FakeWorkspaceOptions } from "./fake-slack-workspace.js";
 
 export type { FakeSocketMode, SendEventOptions, SendOptions, SocketAck } from "./fake-slack-socket.js";
+export { MANIFEST_SCOPES } from "./fake-slack-workspace.js";
 export type { FakeChannel, FakeEphemeral, FakeFileRef, FakeMessage, FakeSlackBody, FakeUpload, FakeUser } from "./fake-slack-workspace.js";
 
 export interface FakeSlackOptions extends FakeWorkspaceOptions {
@@ -71,6 +72,8 @@ export interface FakeSlack {
   setChannel(channel: FakeChannel): void;
   setUser(user: FakeUser): void;
   setUsergroup(id: string, members: readonly string[]): void;
+  /** The bot token's scopes from now on (the `x-oauth-scopes` header); null: no header. */
+  setScopes(scopes: readonly string[] | null): void;
   /**
    * Polls the recorded calls until `predicate` returns something other than undefined, null or false,
    * and resolves with it; rejects after `timeoutMs` (default 5000) listing every call seen.
@@ -218,6 +221,10 @@ class FakeSlackServer implements FakeSlack {
     this.workspace.setUsergroup(id, members);
   }
 
+  setScopes(scopes: readonly string[] | null): void {
+    this.workspace.scopes = scopes === null ? null : [...scopes];
+  }
+
   async waitFor<T>(predicate: (calls: readonly FakeSlackCall[]) => T | undefined | null | false, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -299,9 +306,17 @@ class FakeSlackServer implements FakeSlack {
     const token = bearerToken(req.headers.authorization) ?? (typeof bodyToken === "string" ? bodyToken : undefined);
     const answer =
       this.interruption(method) ??
-      (parsed === undefined ? { status: 200, json: { ok: false, error: "invalid_form_data" } } : { status: 200, json: this.workspace.call(method, body, token) });
+      (parsed === undefined ? { status: 200, json: { ok: false, error: "invalid_form_data" } } : this.apiAnswer(method, body, token));
     this.record({ method, body, ...(token === undefined ? {} : { token }) }, answer);
     send(res, answer);
+  }
+
+  /** Slack sends the token's scopes with every answer to a bot token (`x-oauth-scopes`, comma-separated). */
+  private apiAnswer(method: string, body: FakeSlackBody, token: string | undefined): Answer {
+    const json = this.workspace.call(method, body, token);
+    const scopes = this.workspace.scopes;
+    const botToken = token !== undefined && token.startsWith("xoxb-");
+    return { status: 200, json, ...(scopes !== null && botToken && json["ok"] === true ? { headers: { "x-oauth-scopes": scopes.join(",") } } : {}) };
   }
 
   private async answerUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {

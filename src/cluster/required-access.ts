@@ -15,7 +15,7 @@ export type AccessFeature =
   | "watch"
   /** Applying and rolling back approved fixes (`FIXES_ENABLED`). */
   | "fixes"
-  /** Managed Cloud Service Mesh revisions, read by preflight where mesh.cloud.google.com is served. */
+  /** Managed Cloud Service Mesh revisions: MTLS107 in checks, and preflight, where mesh.cloud.google.com is served. */
   | "managed-mesh";
 
 export interface AccessNeed {
@@ -64,7 +64,7 @@ export const REQUIRED_ACCESS: readonly AccessNeed[] = [
   need("diagnose", "", "events", read, false, "certificate, probe and control-plane events are not read", "events"),
   need("diagnose", "", "pods/log", ["get"], false, "istio-proxy logs are not read: handshake failures the proxies saw are not reported", "proxyLogs"),
   need("diagnose", "", "configmaps", read, true, "the mesh config (auto mTLS, root namespace) and injector templates are unknown", "meshConfig", "mesh-root"),
-  need("managed-mesh", "mesh.cloud.google.com", "controlplanerevisions", read, false, "managed control plane revisions are not shown by preflight", undefined, "mesh-root"),
+  need("managed-mesh", "mesh.cloud.google.com", "controlplanerevisions", read, false, "MTLS107 (managed control plane not ready) is skipped and preflight shows no revisions", undefined, "mesh-root"),
   need("exec", "", "pods/exec", ["get", "create"], false, "Envoy config dumps are not read: the proxy checks are skipped unless istioctl can read them"),
   need("watch", "security.istio.io", "peerauthentications", ["watch"], false, "policy changes do not trigger a scan (scheduled scans still run)"),
   need("watch", "security.istio.io", "authorizationpolicies", ["watch"], false, "policy changes do not trigger a scan (scheduled scans still run)"),

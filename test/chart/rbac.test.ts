@@ -137,7 +137,8 @@ function granted(rules: readonly Rule[], verb: string): Set<string> {
 
 describe("the roles follow the code", () => {
   test("the read rules grant list on exactly the resource types the collector lists", () => {
-    const read = granted([...READ, ...rulesFor("diagnose", "mesh-root")], "list");
+    // ControlPlaneRevisions are listed only on a managed mesh (MTLS107), under the managed-mesh grant.
+    const read = granted([...READ, ...rulesFor("diagnose", "mesh-root"), ...rulesFor("managed-mesh", "mesh-root")], "list");
     expect(resourcesIn("cluster/collect-live.ts")).toEqual(read);
   });
 

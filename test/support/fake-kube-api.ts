@@ -8,7 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { KubeObject } from "../../src/cluster/kube-types.js";
 import { loadSnapshotDir } from "../../src/cluster/load-snapshot-dir.js";
 import type { ClusterSnapshot } from "../../src/cluster/snapshot.js";
-import { discoveryDocument, findResource, groupVersion, resourceForKind, type FakeResource } from "./fake-kube-resources.js";
+import { discoveryDocument, FAKE_KUBE_RESOURCES, findResource, groupVersion, OPTIONAL_GROUPS, resourceForKind, type FakeResource } from "./fake-kube-resources.js";
 import { FakeKubeStore, PATCH_TYPES, type StoredObject, type StoreEvent, type WatchEventType } from "./fake-kube-store.js";
 import { KubeStatusError } from "./kube-status-error.js";
 import { isPlainObject } from "./merge-patch.js";
@@ -150,12 +150,17 @@ class FakeKubeApiServer implements FakeKubeApi {
   private readonly webSockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => chooseExecProtocol(offered) });
   private readonly ruleHits = new WeakMap<FakeRule, number>();
   private closed = false;
+  /** Optional CRDs (OPTIONAL_GROUPS) whose objects the snapshot lacks: not installed here. */
+  private readonly hiddenGroups: ReadonlySet<string>;
 
   constructor(
     private readonly store: FakeKubeStore,
     settings: FakeKubeApiSettings,
   ) {
     this.settings = { ...settings };
+    this.hiddenGroups = new Set(
+      [...OPTIONAL_GROUPS].filter((group) => FAKE_KUBE_RESOURCES.filter((r) => r.group === group).every((r) => store.list(r).length === 0)),
+    );
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on("connection", (socket) => {
       this.sockets.add(socket);
@@ -291,7 +296,7 @@ class FakeKubeApiServer implements FakeKubeApi {
       return this.accessReview(record);
     }
     this.applyRules(record, path);
-    const resource = findResource(path.group, path.version, path.plural);
+    const resource = this.hiddenGroups.has(path.group) ? undefined : findResource(path.group, path.version, path.plural);
     if (resource === undefined) throw KubeStatusError.noSuchPath();
     if (resource.namespaced ? path.namespace === undefined && path.name !== undefined : path.namespace !== undefined) {
       throw KubeStatusError.noSuchPath();
@@ -361,7 +366,7 @@ class FakeKubeApiServer implements FakeKubeApi {
       return { status: 200, body: "ok", contentType: "text/plain; charset=utf-8" };
     }
     if (segments.length === 1 && first === "version") return { status: 200, body: VERSION };
-    const discovery = discoveryDocument(segments, new URL(this.url).host);
+    const discovery = discoveryDocument(segments, new URL(this.url).host, this.hiddenGroups);
     return discovery === undefined ? undefined : { status: 200, body: discovery };
   }
 

@@ -116,11 +116,17 @@ export function groupVersion(group: string, version: string): string {
   return group === "" ? version : `${group}/${version}`;
 }
 
+/**
+ * API groups of CRDs that only some clusters install (Cloud Service Mesh's): the fake serves them only
+ * when its snapshot holds objects of theirs, as a cluster without the CRD answers 404.
+ */
+export const OPTIONAL_GROUPS: ReadonlySet<string> = new Set(["mesh.cloud.google.com"]);
+
 /** The groups the fake serves, in the order `/apis` lists them (core excluded). */
-function servedGroups(): { name: string; versions: string[] }[] {
+function servedGroups(hidden: ReadonlySet<string>): { name: string; versions: string[] }[] {
   const groups = new Map<string, Set<string>>();
   for (const r of FAKE_KUBE_RESOURCES) {
-    if (r.group === "") continue;
+    if (r.group === "" || hidden.has(r.group)) continue;
     const versions = groups.get(r.group) ?? new Set<string>();
     for (const v of r.versions) versions.add(v);
     groups.set(r.group, versions);
@@ -129,7 +135,7 @@ function servedGroups(): { name: string; versions: string[] }[] {
 }
 
 /** `GET /api`, `/apis`, `/apis/<group>` and `/api[s]/<group>/<version>` bodies; undefined for other paths. */
-export function discoveryDocument(segments: readonly string[], serverAddress: string): unknown {
+export function discoveryDocument(segments: readonly string[], serverAddress: string, hidden: ReadonlySet<string> = new Set()): unknown {
   const [root, second, third, ...rest] = segments;
   if (rest.length > 0) return undefined;
   if (root === "api") {
@@ -140,9 +146,9 @@ export function discoveryDocument(segments: readonly string[], serverAddress: st
   }
   if (root !== "apis") return undefined;
   if (second === undefined) {
-    return { kind: "APIGroupList", apiVersion: "v1", groups: servedGroups().map(apiGroup) };
+    return { kind: "APIGroupList", apiVersion: "v1", groups: servedGroups(hidden).map(apiGroup) };
   }
-  const group = servedGroups().find((g) => g.name === second);
+  const group = servedGroups(hidden).find((g) => g.name === second);
   if (group === undefined) return undefined;
   if (third === undefined) return { kind: "APIGroup", apiVersion: "v1", ...apiGroup(group) };
   return group.versions.includes(third) ? resourceList(second, third) : undefined;

@@ -1,12 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { UsageError } from "../../../cli/usage-error.js";
-import { enqueueDiagnose, requestKeyOf, type SharedAnswer } from "../../../queue/enqueue-diagnose.js";
+import { EnqueueFailedError, enqueueDiagnose, requestKeyOf } from "../../../queue/enqueue-diagnose.js";
 import type { DiagnoseJobData } from "../../../queue/jobs.js";
 import { whenReady } from "../../../queue/redis-connection.js";
 import { liveClusters, type LiveCluster } from "../../../queue/worker-registry.js";
 import { renderClusters, renderHelp, renderUsage } from "../../../slack/render-help.js";
-import { renderJoinedAnswer } from "../../../slack/render-joined-answer.js";
-import { renderParentError, renderParentPending, renderParentVerdict, type ParentContext } from "../../../slack/render-parent.js";
+import { renderParentError, renderParentPending, type ParentContext } from "../../../slack/render-parent.js";
 import type { SlackMessage } from "../../../slack/slack-message.js";
 import type { BotDeps } from "../../bot-deps.js";
 import { parseMtlsCommand, type MtlsCommand } from "../../parse-mtls-command.js";
@@ -26,18 +25,6 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 function isNotInChannel(err: unknown): boolean {
   const data = (err as { data?: { error?: string } }).data;
   return data?.error === "not_in_channel" || data?.error === "channel_not_found";
-}
-
-/** The answer of an equal request that finished within the window: the same as its joiners get. */
-async function showSharedAnswer(client: Args["client"], channel: string, parentTs: string, context: ParentContext, answer: SharedAnswer): Promise<void> {
-  const permalink = answer.permalink ? { permalink: answer.permalink } : {};
-  if (!answer.report) {
-    await client.chat.update({ channel, ts: parentTs, ...renderParentError({ ...context, message: answer.summary }) } as never);
-    return;
-  }
-  const subject = { ...context, report: answer.report };
-  await client.chat.postMessage({ channel, thread_ts: parentTs, ...renderJoinedAnswer({ ...subject, ...permalink }) } as never);
-  await client.chat.update({ channel, ts: parentTs, ...renderParentVerdict({ ...subject, ...(answer.permalink ? { threadPermalink: answer.permalink } : {}) }) } as never);
 }
 
 /** Which cluster a command is for: the one named, else the only live one, else the bot's own. */
@@ -144,10 +131,16 @@ export function mtlsCommand(deps: BotDeps) {
     try {
       const outcome = await within(enqueueDiagnose(deps.diagnoseQueue(cluster), deps.redis, config.queuePrefix, data), REDIS_BUDGET_MS * 2, "Redis");
       count(parsed.kind, outcome.kind);
-      if (outcome.kind === "answered") await showSharedAnswer(client, command.channel_id, parentTs, context, outcome.answer);
     } catch (err) {
       logger.error({ err }, "could not enqueue a diagnosis");
-      await client.chat.update({ channel: command.channel_id, ts: parentTs, ...renderParentError({ ...context, message: "the request could not be queued (Redis is unavailable). Nothing was started; try again in a minute." }) } as never);
+      const message = "the request could not be queued (Redis is unavailable). Nothing was started; try again in a minute.";
+      // Whoever joined this request before it failed to queue waits for it too: tell them as well.
+      const threads = [{ channel: command.channel_id, parentTs, userId: command.user_id }, ...(err instanceof EnqueueFailedError ? err.stranded : [])];
+      for (const thread of threads) {
+        await client.chat
+          .update({ channel: thread.channel, ts: thread.parentTs, ...renderParentError({ ...context, requestedBy: thread.userId, message }) } as never)
+          .catch((failed: unknown) => logger.warn({ err: failed }, "could not tell a requester that the request was not queued"));
+      }
       count(parsed.kind, "enqueue-failed");
     }
   };

@@ -49,37 +49,39 @@ export function injectFix(view: SnapshotView, namespace: string, workload: Workl
   );
 }
 
+/** The name of the PeerAuthentication that holds a workload's mTLS exceptions when it has none yet. */
+export function exceptionsPolicyName(workload: string): string {
+  return `${workload.slice(0, 63 - "-mtls-exceptions".length).replace(/-+$/, "")}-mtls-exceptions`;
+}
+
 /**
- * A port-level PERMISSIVE exception on the target's pods for one container port. Where a workload
- * policy already selects the pods, it is extended (a second one would conflict: MTLS207); otherwise
- * a new workload policy is created with the Service's selector.
+ * Port-level PERMISSIVE exceptions on one workload's pods, for every affected container port at once:
+ * one workload policy per workload, since Istio ignores all but the oldest that select a pod (MTLS207).
+ * Where a workload policy already selects the pods, that policy is extended: its mode and selector
+ * are left as they are, and its other port entries are carried in the fix as they are, so that a
+ * server-side apply (which drops fields its manager applied before and omits now) keeps them. Otherwise
+ * `<workload>-mtls-exceptions` is created with the Service's selector.
  */
-export function permissivePortFix(
+export function permissivePortsFix(
   existing: PeerAuthentication | undefined,
-  target: { name: string; namespace: string; selector: Labels },
-  containerPort: number,
+  target: { workload: string; namespace: string; selector: Labels },
+  containerPorts: readonly number[],
 ): Fix {
-  const policy: PeerAuthentication = existing
-    ? {
-        apiVersion: "security.istio.io/v1",
-        kind: "PeerAuthentication",
-        metadata: { name: existing.metadata?.name ?? "", namespace: target.namespace },
-        spec: {
-          selector: { matchLabels: { ...(existing.spec?.selector?.matchLabels ?? {}) } },
-          portLevelMtls: { [String(containerPort)]: { mode: "PERMISSIVE" } },
-        },
-      }
-    : {
-        apiVersion: "security.istio.io/v1",
-        kind: "PeerAuthentication",
-        metadata: { name: `${target.name}-permissive-${containerPort}`, namespace: target.namespace },
-        spec: {
-          selector: { matchLabels: { ...target.selector } },
-          portLevelMtls: { [String(containerPort)]: { mode: "PERMISSIVE" } },
-        },
-      };
+  const ports = [...new Set(containerPorts)].sort((a, b) => a - b);
+  const exceptions = Object.fromEntries(ports.map((p) => [String(p), { mode: "PERMISSIVE" as const }]));
+  const name = existing?.metadata?.name ?? exceptionsPolicyName(target.workload);
+  const policy: PeerAuthentication = {
+    apiVersion: "security.istio.io/v1",
+    kind: "PeerAuthentication",
+    metadata: { name, namespace: target.namespace },
+    spec: {
+      selector: { matchLabels: { ...(existing ? (existing.spec?.selector?.matchLabels ?? {}) : target.selector) } },
+      portLevelMtls: { ...structuredClone(existing?.spec?.portLevelMtls ?? {}), ...exceptions },
+    },
+  };
+  const which = ports.length === 1 ? `container port ${ports[0]}` : `container ports ${ports.join(", ")}`;
   return newFix(
-    `Accept plaintext on container port ${containerPort} of ${target.name} (port-level PERMISSIVE exception)`,
+    `Accept plaintext on ${which} of ${target.workload} (port-level PERMISSIVE exception in PeerAuthentication ${target.namespace}/${name})`,
     "low",
     [policy],
   );

@@ -1,4 +1,4 @@
-import type { DestinationRule, Labels, PeerAuthentication, Workload } from "../cluster/kube-types.js";
+import type { DestinationRule, Labels, PeerAuthentication, TrafficPolicy, Workload } from "../cluster/kube-types.js";
 import type { SnapshotView } from "../cluster/snapshot-view.js";
 import type { Fix } from "../checks/finding.js";
 import { serviceFqdn } from "../mesh/destination-rule.js";
@@ -109,20 +109,42 @@ export function istioMutualRuleFix(rule: DestinationRule, servicePort: number, p
   ]);
 }
 
-/** Remove the DestinationRule's `tls` so auto mTLS decides: a replacement, so shown for a person to apply. */
+function withoutTls(policy: TrafficPolicy | undefined): void {
+  if (!policy) return;
+  delete policy.tls;
+  for (const s of policy.portLevelSettings ?? []) delete s.tls;
+}
+
+/**
+ * Remove the DestinationRule's `tls` (top level, port level and subsets) so auto mTLS decides. Server-
+ * side apply cannot do it: it removes only fields its own manager set, and `tls` was set by whoever
+ * wrote the rule (kubectl, Helm, a GitOps tool). A replace does: the file is the whole rule as it is
+ * now (labels, annotations and resourceVersion kept, so the replace is refused if the rule changed
+ * since), without `tls`. Shown for a person to run, never applied by the bot.
+ */
 export function removeRuleTlsFix(rule: DestinationRule): Fix {
   const spec = structuredClone(rule.spec ?? {});
-  if (spec.trafficPolicy) {
-    delete spec.trafficPolicy.tls;
-    for (const s of spec.trafficPolicy.portLevelSettings ?? []) delete s.tls;
-  }
+  withoutTls(spec.trafficPolicy);
+  for (const subset of spec.subsets ?? []) withoutTls(subset.trafficPolicy);
   const name = rule.metadata?.name ?? "";
   const namespace = rule.metadata?.namespace ?? "";
+  const { labels, annotations, resourceVersion } = rule.metadata ?? {};
+  const metadata = {
+    name,
+    namespace,
+    ...(labels && Object.keys(labels).length > 0 ? { labels: { ...labels } } : {}),
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    ...(resourceVersion ? { resourceVersion } : {}),
+  };
   return newFix(
     `Remove tls from DestinationRule ${namespace}/${name} so that auto mTLS applies`,
     "low",
-    [{ apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata: { name, namespace }, spec }],
-    { manual: true, note: "Removing a field needs a full replacement: kubectl replace -f <this file>" },
+    [{ apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata, spec }],
+    {
+      manual: true,
+      note: "Server-side apply cannot remove a field another manager set, so this replaces the whole rule with this file (the rule as it is, without tls).\nWhere Helm or a GitOps tool manages the rule, remove tls in its source instead, or it will be put back.",
+      byHand: "kubectl replace -f <file>",
+    },
   );
 }
 
@@ -146,7 +168,7 @@ export function deletePolicyFix(policy: PeerAuthentication, why: string): Fix {
     `Delete or merge PeerAuthentication ${namespace}/${name} (${why})`,
     "low",
     [{ apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name, namespace }, spec: structuredClone(policy.spec ?? {}) }],
-    { manual: true, note: `Ignored by Istio: ${why}.\nDelete it (kubectl delete -f <this file>) or merge what it says into the policy that wins.` },
+    { manual: true, note: `Ignored by Istio: ${why}.\nDelete it, or merge what it says into the policy that wins.`, byHand: "kubectl delete -f <file>" },
   );
 }
 

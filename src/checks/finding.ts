@@ -11,6 +11,19 @@ export interface Fix {
   targets: string[];
   /** True when the fix is shown for a person to apply by hand (deletions, merges): never applied by the bot. */
   manual?: boolean;
+  /**
+   * The command that applies it by hand where server-side apply is not the way (a deletion, a field
+   * to remove), `<file>` standing for its YAML file; the same words in the YAML's note and in Slack.
+   */
+  byHand?: string;
+}
+
+/** How a person applies a fix the way the bot would: server-side apply under the bot's field manager. */
+export const SERVER_SIDE_APPLY_BY_HAND = "kubectl apply --server-side --field-manager=mtls-doctor -f <file>";
+
+/** The command a person runs to apply a fix, for its file. */
+export function byHandCommand(fix: Fix, filename: string): string {
+  return (fix.byHand ?? SERVER_SIDE_APPLY_BY_HAND).replaceAll("<file>", filename);
 }
 
 export interface Finding {

@@ -1,10 +1,11 @@
-import type { Labels } from "../cluster/kube-types.js";
+import type { Labels, PeerAuthentication, Pod } from "../cluster/kube-types.js";
 import { connectionFor, type PortConnection } from "../mesh/connection.js";
 import { injectionOptOut, namespaceInjection } from "../mesh/injection.js";
 import { dataPlane, isHostNetwork, podRef } from "../mesh/proxy.js";
 import { workloadPolicies } from "../mesh/server-mode.js";
 import { containerPortFor } from "../mesh/ports.js";
-import { injectFix, permissivePortFix, restartFix } from "../fixes/mesh-fixes.js";
+import { exceptionsPolicyName, injectFix, permissivePortsFix, restartFix } from "../fixes/mesh-fixes.js";
+import { ownerWorkload } from "../mesh/workloads.js";
 import { newFinding, type Fix } from "./finding.js";
 import { clientOf, joinPorts } from "./subjects.js";
 import type { Check, CheckContext, Source, Target } from "./types.js";
@@ -13,15 +14,37 @@ function strictPorts(connections: PortConnection[]): PortConnection[] {
   return connections.filter((c) => c.server.mode === "STRICT" && c.targetDataPlane !== "none");
 }
 
-function permissiveFixes(ctx: CheckContext, target: Target, strict: PortConnection[]): Fix[] {
-  const selector: Labels = target.service.spec?.selector ?? {};
-  if (Object.keys(selector).length === 0) return [];
-  const fixes: Fix[] = [];
-  for (const c of strict) {
-    const containerPort = c.serverPod ? containerPortFor(c.serverPod, c.port.targetPort) : undefined;
-    if (containerPort === undefined) continue;
-    const existing = c.serverPod ? workloadPolicies(ctx.view, c.serverPod)[0] : undefined;
-    fixes.push(permissivePortFix(existing, { name: target.name, namespace: target.namespace, selector }, containerPort));
+/** The affected container ports of a target's STRICT service ports, with the pod that serves each. */
+function affectedContainerPorts(strict: PortConnection[]): { pod: Pod; port: number }[] {
+  return strict.flatMap((c) => {
+    const port = c.serverPod ? containerPortFor(c.serverPod, c.port.targetPort) : undefined;
+    return c.serverPod && port !== undefined ? [{ pod: c.serverPod, port }] : [];
+  });
+}
+
+/**
+ * The PERMISSIVE exception fixes of every target, one per workload: the ports of all targets that
+ * select one workload's pods (several Services may) go into the one fix for that workload.
+ */
+function permissiveFixesByTarget(ctx: CheckContext, strictByTarget: Map<Target, PortConnection[]>): Map<Target, Fix[]> {
+  const byWorkload = new Map<string, { workload: string; namespace: string; selector: Labels; existing: PeerAuthentication | undefined; ports: number[]; targets: Target[] }>();
+  for (const [target, strict] of strictByTarget) {
+    const selector: Labels = target.service.spec?.selector ?? {};
+    if (Object.keys(selector).length === 0) continue;
+    for (const { pod, port } of affectedContainerPorts(strict)) {
+      const existing = workloadPolicies(ctx.view, pod)[0];
+      const workload = ownerWorkload(ctx.view, pod)?.metadata?.name ?? target.name;
+      const key = `${target.namespace}/${existing?.metadata?.name ?? exceptionsPolicyName(workload)}`;
+      const group = byWorkload.get(key) ?? { workload, namespace: target.namespace, selector, existing, ports: [], targets: [] };
+      group.ports.push(port);
+      if (!group.targets.includes(target)) group.targets.push(target);
+      byWorkload.set(key, group);
+    }
+  }
+  const fixes = new Map<Target, Fix[]>();
+  for (const group of byWorkload.values()) {
+    const fix = permissivePortsFix(group.existing, group, group.ports);
+    for (const target of group.targets) fixes.set(target, [...(fixes.get(target) ?? []), fix]);
   }
   return fixes;
 }
@@ -48,19 +71,24 @@ function describeMode(c: PortConnection): string {
 export const plaintextClient: Check = {
   name: "plaintext-client",
   description: "Plaintext clients (no proxy) of a STRICT port: the named source, or non-mesh pods beside the target.",
-  inputs: ["pods", "namespaces", "peerAuthentications", "destinationRules", "meshConfig"],
+  inputs: ["pods", "namespaces", "workloads", "peerAuthentications", "destinationRules", "meshConfig"],
   codes: ["MTLS201", "MTLS202"],
   run(ctx) {
     const sourcePods = new Set((ctx.source?.pods ?? []).map(podRef));
     // One MTLS202 per pod, however many STRICT services share its namespace.
     const reportedNearby = new Set<string>();
+    const strictByTarget = new Map<Target, PortConnection[]>();
     for (const target of ctx.targets) {
       const strict = strictPorts(connectionFor(ctx.view, target, clientOf(ctx, target)));
-      if (strict.length === 0) continue;
+      if (strict.length > 0) strictByTarget.set(target, strict);
+    }
+    const exceptions = permissiveFixesByTarget(ctx, strictByTarget);
+    for (const [target, strict] of strictByTarget) {
       const ports = joinPorts(strict.map((c) => c.port.port));
+      const permissiveFixes = () => [...(exceptions.get(target) ?? [])];
       const source = ctx.source;
       if (source && clientOf(ctx, target).dataPlane === "none") {
-        const fixes = permissiveFixes(ctx, target, strict);
+        const fixes = permissiveFixes();
         const injectable = injectClientFix(ctx, source);
         if (injectable) fixes.push(injectable);
         ctx.report(
@@ -91,7 +119,7 @@ export const plaintextClient: Check = {
               ...strict.map(describeMode),
               injectionOptOut(pod) ? `pod opts out of injection (sidecar.istio.io/inject: "false")` : `pod has no istio-proxy container`,
             ],
-            fixes: permissiveFixes(ctx, target, strict),
+            fixes: permissiveFixes(),
           }),
         );
       }

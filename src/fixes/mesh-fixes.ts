@@ -1,4 +1,4 @@
-import type { DestinationRule, Labels, PeerAuthentication, Workload } from "../cluster/kube-types.js";
+import type { DestinationRule, Labels, PeerAuthentication, TrafficPolicy, Workload } from "../cluster/kube-types.js";
 import type { SnapshotView } from "../cluster/snapshot-view.js";
 import type { Fix } from "../checks/finding.js";
 import { serviceFqdn } from "../mesh/destination-rule.js";
@@ -49,37 +49,39 @@ export function injectFix(view: SnapshotView, namespace: string, workload: Workl
   );
 }
 
+/** The name of the PeerAuthentication that holds a workload's mTLS exceptions when it has none yet. */
+export function exceptionsPolicyName(workload: string): string {
+  return `${workload.slice(0, 63 - "-mtls-exceptions".length).replace(/-+$/, "")}-mtls-exceptions`;
+}
+
 /**
- * A port-level PERMISSIVE exception on the target's pods for one container port. Where a workload
- * policy already selects the pods, it is extended (a second one would conflict: MTLS207); otherwise
- * a new workload policy is created with the Service's selector.
+ * Port-level PERMISSIVE exceptions on one workload's pods, for every affected container port at once:
+ * one workload policy per workload, since Istio ignores all but the oldest that select a pod (MTLS207).
+ * Where a workload policy already selects the pods, that policy is extended: its mode and selector
+ * are left as they are, and its other port entries are carried in the fix as they are, so that a
+ * server-side apply (which drops fields its manager applied before and omits now) keeps them. Otherwise
+ * `<workload>-mtls-exceptions` is created with the Service's selector.
  */
-export function permissivePortFix(
+export function permissivePortsFix(
   existing: PeerAuthentication | undefined,
-  target: { name: string; namespace: string; selector: Labels },
-  containerPort: number,
+  target: { workload: string; namespace: string; selector: Labels },
+  containerPorts: readonly number[],
 ): Fix {
-  const policy: PeerAuthentication = existing
-    ? {
-        apiVersion: "security.istio.io/v1",
-        kind: "PeerAuthentication",
-        metadata: { name: existing.metadata?.name ?? "", namespace: target.namespace },
-        spec: {
-          selector: { matchLabels: { ...(existing.spec?.selector?.matchLabels ?? {}) } },
-          portLevelMtls: { [String(containerPort)]: { mode: "PERMISSIVE" } },
-        },
-      }
-    : {
-        apiVersion: "security.istio.io/v1",
-        kind: "PeerAuthentication",
-        metadata: { name: `${target.name}-permissive-${containerPort}`, namespace: target.namespace },
-        spec: {
-          selector: { matchLabels: { ...target.selector } },
-          portLevelMtls: { [String(containerPort)]: { mode: "PERMISSIVE" } },
-        },
-      };
+  const ports = [...new Set(containerPorts)].sort((a, b) => a - b);
+  const exceptions = Object.fromEntries(ports.map((p) => [String(p), { mode: "PERMISSIVE" as const }]));
+  const name = existing?.metadata?.name ?? exceptionsPolicyName(target.workload);
+  const policy: PeerAuthentication = {
+    apiVersion: "security.istio.io/v1",
+    kind: "PeerAuthentication",
+    metadata: { name, namespace: target.namespace },
+    spec: {
+      selector: { matchLabels: { ...(existing ? (existing.spec?.selector?.matchLabels ?? {}) : target.selector) } },
+      portLevelMtls: { ...structuredClone(existing?.spec?.portLevelMtls ?? {}), ...exceptions },
+    },
+  };
+  const which = ports.length === 1 ? `container port ${ports[0]}` : `container ports ${ports.join(", ")}`;
   return newFix(
-    `Accept plaintext on container port ${containerPort} of ${target.name} (port-level PERMISSIVE exception)`,
+    `Accept plaintext on ${which} of ${target.workload} (port-level PERMISSIVE exception in PeerAuthentication ${target.namespace}/${name})`,
     "low",
     [policy],
   );
@@ -107,20 +109,42 @@ export function istioMutualRuleFix(rule: DestinationRule, servicePort: number, p
   ]);
 }
 
-/** Remove the DestinationRule's `tls` so auto mTLS decides: a replacement, so shown for a person to apply. */
+function withoutTls(policy: TrafficPolicy | undefined): void {
+  if (!policy) return;
+  delete policy.tls;
+  for (const s of policy.portLevelSettings ?? []) delete s.tls;
+}
+
+/**
+ * Remove the DestinationRule's `tls` (top level, port level and subsets) so auto mTLS decides. Server-
+ * side apply cannot do it: it removes only fields its own manager set, and `tls` was set by whoever
+ * wrote the rule (kubectl, Helm, a GitOps tool). A replace does: the file is the whole rule as it is
+ * now (labels, annotations and resourceVersion kept, so the replace is refused if the rule changed
+ * since), without `tls`. Shown for a person to run, never applied by the bot.
+ */
 export function removeRuleTlsFix(rule: DestinationRule): Fix {
   const spec = structuredClone(rule.spec ?? {});
-  if (spec.trafficPolicy) {
-    delete spec.trafficPolicy.tls;
-    for (const s of spec.trafficPolicy.portLevelSettings ?? []) delete s.tls;
-  }
+  withoutTls(spec.trafficPolicy);
+  for (const subset of spec.subsets ?? []) withoutTls(subset.trafficPolicy);
   const name = rule.metadata?.name ?? "";
   const namespace = rule.metadata?.namespace ?? "";
+  const { labels, annotations, resourceVersion } = rule.metadata ?? {};
+  const metadata = {
+    name,
+    namespace,
+    ...(labels && Object.keys(labels).length > 0 ? { labels: { ...labels } } : {}),
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    ...(resourceVersion ? { resourceVersion } : {}),
+  };
   return newFix(
     `Remove tls from DestinationRule ${namespace}/${name} so that auto mTLS applies`,
     "low",
-    [{ apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata: { name, namespace }, spec }],
-    { manual: true, note: "Removing a field needs a full replacement: kubectl replace -f <this file>" },
+    [{ apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata, spec }],
+    {
+      manual: true,
+      note: "Server-side apply cannot remove a field another manager set, so this replaces the whole rule with this file (the rule as it is, without tls).\nWhere Helm or a GitOps tool manages the rule, remove tls in its source instead, or it will be put back.",
+      byHand: "kubectl replace -f <file>",
+    },
   );
 }
 
@@ -144,7 +168,7 @@ export function deletePolicyFix(policy: PeerAuthentication, why: string): Fix {
     `Delete or merge PeerAuthentication ${namespace}/${name} (${why})`,
     "low",
     [{ apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name, namespace }, spec: structuredClone(policy.spec ?? {}) }],
-    { manual: true, note: `Ignored by Istio: ${why}.\nDelete it (kubectl delete -f <this file>) or merge what it says into the policy that wins.` },
+    { manual: true, note: `Ignored by Istio: ${why}.\nDelete it, or merge what it says into the policy that wins.`, byHand: "kubectl delete -f <file>" },
   );
 }
 

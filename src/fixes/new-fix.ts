@@ -19,9 +19,12 @@ export function objectsToYaml(objects: readonly KubeObject[]): string {
 export interface FixOptions {
   /** Shown for a person to apply by hand (deletions, merges): never applied by the bot. */
   manual?: boolean;
-  /** A comment put before the YAML, e.g. what to do by hand. */
+  /** A comment put before the YAML, e.g. why it is applied by hand. */
   note?: string;
+  /** The command that applies it by hand (see Fix.byHand); the note ends with it. */
+  byHand?: string;
 }
+
 
 /**
  * The one way to build a fix: every object is validated against its published schema first, so a fix
@@ -29,9 +32,11 @@ export interface FixOptions {
  */
 export function newFix(title: string, risk: FixRisk, objects: readonly FixObject[], options: FixOptions = {}): Fix {
   for (const obj of objects) validateFixObject(obj);
-  const note = options.note ? options.note.split("\n").map((l) => `# ${l}`).join("\n") + "\n" : "";
+  const lines = [...(options.note ? options.note.split("\n") : []), ...(options.byHand ? [`By hand: ${options.byHand.replaceAll("<file>", "<this file>")}`] : [])];
+  const note = lines.map((l) => `# ${l}`).join("\n") + (lines.length > 0 ? "\n" : "");
   const fix: Fix = { title, risk, yaml: note + objectsToYaml(objects), targets: objects.map(targetOf) };
   if (options.manual) fix.manual = true;
+  if (options.byHand) fix.byHand = options.byHand;
   return fix;
 }
 

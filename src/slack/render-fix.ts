@@ -1,6 +1,6 @@
 // A fix is its own reply: the message people react to. Its YAML is uploaded into the thread as a
 // file by the caller; the reply shows a short preview and says how it gets applied.
-import type { Finding, Fix, FixRisk } from "../checks/finding.js";
+import { byHandCommand, type Finding, type Fix, type FixRisk } from "../checks/finding.js";
 import { codeBlock, codeSpan, escapeCodeLine, escapeMrkdwn } from "./escape-mrkdwn.js";
 import { fitLines } from "./fit-lines.js";
 import { safeFileStem } from "./safe-file-stem.js";
@@ -71,7 +71,7 @@ export function renderFixReply(fix: Fix, finding: Finding, options: FixReplyOpti
   const expires = slackDate(options.expiresAt);
   const how = applicable
     ? `React with ${reaction(options.approveReaction)} to apply it (dry-run first, then server-side apply, then a re-check) or ${reaction(options.rejectReaction)} to dismiss it. Approvers only; expires ${expires}.`
-    : `Apply by hand: ${codeSpan(`kubectl apply -f ${filename}`)}\n${
+    : `By hand: ${codeSpan(byHandCommand(fix, filename))}\n${
         fix.manual === true
           ? "_This fix is for a person to review and apply: mtls-doctor never applies deletions or merges itself._"
           : "_Applying fixes from Slack is turned off here (FIXES_ENABLED)._"

@@ -16,5 +16,5 @@ export function renderJoinedAnswer(subject: ParentContext & { report: Report; pe
   const what = escapeMrkdwn(reportSubject(subject.report));
   const link = subject.permalink ? slackLink(subject.permalink, "the full answer") : "the thread of the same request";
   const text = `${severityEmoji(subject.report.verdict)} ${what} on ${escapeMrkdwn(subject.cluster)}: ${counts}. The same request was already running; see ${link}.`;
-  return slackMessage(text, [section(text), context("The diagnosis ran once for everyone who asked within a minute.")]);
+  return slackMessage(text, [section(text), context("The diagnosis ran once for everyone who asked while it was running; asking again now runs it afresh.")]);
 }

@@ -9,7 +9,7 @@ import { diagnose } from "../engine/diagnose.js";
 import type { DiagnoseRequest } from "../engine/request.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { briefReport, publishAnswer, releaseRequest } from "../queue/enqueue-diagnose.js";
+import { finishRequest } from "../queue/enqueue-diagnose.js";
 import type { DiagnoseJobData, DiagnoseJobResult } from "../queue/jobs.js";
 import { stateKey } from "../queue/names.js";
 import type { Report } from "../report/report.js";
@@ -119,11 +119,8 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps): (job: Job<
       await progress(2, 3, "posting results", true);
       const permalink = await publishReport(deps, publisher, data, report, now(), snapshot);
       await publisher.updateParent(renderParentVerdict({ ...context, report, ...(permalink ? { threadPermalink: permalink } : {}) }));
-      const joined = await publishAnswer(deps.redis, deps.prefix, data.requestKey, {
-        ...(permalink ? { permalink } : {}),
-        summary: renderParentVerdict({ ...context, report }).text,
-        report: briefReport(report),
-      });
+      // Answered: equal requests from now on are diagnosed afresh; those that joined before are answered here.
+      const joined = await finishRequest(deps.redis, deps.prefix, data);
       for (const thread of joined) {
         const theirs = threadOf(thread.channel, thread.parentTs);
         const subject = { ...context, requestedBy: thread.userId, report };
@@ -149,19 +146,18 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps): (job: Job<
 }
 
 /**
- * Tells the requester (and whoever joined the request) that it failed for good, and closes its dedupe
- * window so that asking again runs it again. Best effort: Slack or Redis may be what failed.
+ * Tells the requester (and whoever joined the request) that it failed for good, and releases its
+ * claim so that asking again runs it again. Best effort: Slack or Redis may be what failed.
  */
 async function answerFailure(deps: DiagnoseProcessorDeps, threadOf: ThreadOf, data: DiagnoseJobData, context: ParentContext, message: string): Promise<void> {
   const warn = (err: unknown) => deps.logger.warn({ err, jobId: data.requestKey }, "could not tell a requester that the diagnosis failed");
   await threadOf(data.thread.channel, data.thread.parentTs).updateParent(renderParentError({ ...context, message })).catch(warn);
-  const joined = await publishAnswer(deps.redis, deps.prefix, data.requestKey, { summary: message }).catch((err: unknown) => (warn(err), []));
+  const joined = await finishRequest(deps.redis, deps.prefix, data).catch((err: unknown) => (warn(err), []));
   for (const thread of joined) {
     await threadOf(thread.channel, thread.parentTs)
       .updateParent(renderParentError({ ...context, requestedBy: thread.userId, message }))
       .catch(warn);
   }
-  await releaseRequest(deps.redis, deps.prefix, data).catch(warn);
 }
 
 function resultOf(report: Report): DiagnoseJobResult {

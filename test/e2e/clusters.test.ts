@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { jobCounts, sendCommand, startPipeline, type Pipeline } from "./pipeline-harness.js";
+import { ephemeralAnswer, jobCounts, startPipeline, type EphemeralAnswer, type Pipeline } from "./pipeline-harness.js";
 
 const running: Pipeline[] = [];
 afterEach(async () => {
@@ -8,18 +8,11 @@ afterEach(async () => {
   running.length = 0;
 });
 
-interface Ack {
-  response_type?: string;
-  text?: string;
-  blocks?: unknown[];
-}
-
-async function command(p: Pipeline, text: string): Promise<{ ack: Ack; ms: number }> {
-  const started = Date.now();
-  const response = await sendCommand(p, text);
-  const ms = Date.now() - started;
-  expect(response.status).toBe(200);
-  return { ack: JSON.parse(response.body) as Ack, ms };
+/** The requester's answer (it needs Redis, so it comes through response_url after the ack). */
+async function command(p: Pipeline, text: string): Promise<{ ack: EphemeralAnswer; ms: number }> {
+  const { status, answer, ms } = await ephemeralAnswer(p, text);
+  expect(status).toBe(200);
+  return { ack: answer, ms };
 }
 
 describe("clusters and their workers", () => {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { APP_TOKEN, BOT_TOKEN, CHANNEL, jobCounts, parentPost, QUEUE_PREFIX, sendCommand, shownText, SIGNING_SECRET, startPipeline, verdictUpdate, type Pipeline } from "./pipeline-harness.js";
@@ -10,16 +11,18 @@ afterEach(async () => {
 
 const TEXT = "check storefront.shop from checkout";
 
-describe("the same request within the dedupe window", () => {
-  it("runs once; the requester who joined while it ran and the one who came after it finished both get the answer", async () => {
+/** The ts of the n-th parent message, once posted. */
+async function parentTsOf(pipeline: Pipeline, n: number): Promise<string> {
+  return String((await pipeline.slack.waitFor((calls) => parentPost(calls, n), 10_000)).response?.["ts"]);
+}
+
+describe("the same request while it is being diagnosed, and after", () => {
+  it("shares one diagnosis among those who asked while it ran; a request after it finished is diagnosed afresh in its own thread", async () => {
     pipeline = await startPipeline({ kube: { latencyMs: 20 } });
     const { slack } = pipeline;
     const [first, second] = await Promise.all([sendCommand(pipeline, TEXT, "U0ALICE"), sendCommand(pipeline, TEXT, "U0BOB")]);
     expect([first.status, second.status]).toEqual([200, 200]);
-    const parents = await slack.waitFor((calls) => {
-      const both = [parentPost(calls, 0), parentPost(calls, 1)];
-      return both.every((p) => p !== undefined) ? both.map((p) => String(p?.response?.["ts"])) : undefined;
-    });
+    const parents = [await parentTsOf(pipeline, 0), await parentTsOf(pipeline, 1)];
     const verdicts = await slack.waitFor((calls) => {
       const found = parents.map((ts) => verdictUpdate(calls, ts));
       return found.every((v) => v !== undefined) ? found : undefined;
@@ -36,13 +39,60 @@ describe("the same request within the dedupe window", () => {
     expect(shownText(pointer[0]!)).toMatch(/already running/);
     expect(shownText(pointer[0]!)).toMatch(/critical/);
 
-    // A third requester after the answer: answered at once from the stored answer, still not run again.
+    // A third requester after the answer (the person may have just changed something): a fresh diagnosis, a full answer in their own thread.
     await sendCommand(pipeline, TEXT, "U0CAROL");
-    const third = String((await slack.waitFor((calls) => parentPost(calls, 2))).response?.["ts"]);
-    await slack.waitFor((calls) => verdictUpdate(calls, third) && slack.threadReplies(CHANNEL, third).length === 1);
-    expect(shownText(slack.threadReplies(CHANNEL, third)[0]!)).toMatch(/already running|was just answered/);
-    expect(pipeline.collected).toHaveLength(1);
-    expect(await jobCounts(pipeline.redis.url)).toMatchObject({ completed: 1 });
+    const third = await parentTsOf(pipeline, 2);
+    await slack.waitFor((calls) => verdictUpdate(calls, third), 15_000);
+    expect(pipeline.collected).toHaveLength(2);
+    expect(await jobCounts(pipeline.redis.url)).toMatchObject({ completed: 2 });
+    const thirdThread = slack.threadReplies(CHANNEL, third);
+    expect(thirdThread.length).toBe(full.length);
+    expect(thirdThread.map(shownText).join("\n")).not.toMatch(/already running/);
+  });
+
+  it("requests racing the end of a diagnosis are each answered exactly once: joined and pointed to it, or diagnosed afresh", async () => {
+    pipeline = await startPipeline({ kube: { latencyMs: 20 } });
+    const { slack } = pipeline;
+    await sendCommand(pipeline, TEXT, "U0FIRST");
+    const firstParent = await parentTsOf(pipeline, 0);
+    // Keep asking, every few milliseconds, from before the first answer until after it.
+    const users: string[] = [];
+    const sending: Promise<unknown>[] = [];
+    let answered = false;
+    let afterAnswer = 0;
+    while (afterAnswer < 5 && users.length < 200) {
+      const user = `U0RACE${users.length}`;
+      users.push(user);
+      const sent = sendCommand(pipeline, TEXT, user);
+      sending.push(sent);
+      answered ||= verdictUpdate(slack.calls, firstParent) !== undefined;
+      if (answered) {
+        await sent;
+        afterAnswer += 1;
+      } else await delay(15);
+    }
+    await Promise.all(sending);
+    const parents = await slack.waitFor((calls) => {
+      const all = users.map((_, i) => parentPost(calls, i + 1));
+      return all.every((p) => p !== undefined) ? all.map((p) => String(p?.response?.["ts"])) : undefined;
+    }, 15_000);
+    await slack.waitFor((calls) => parents.every((ts) => verdictUpdate(calls, ts)), 30_000);
+    // Let any reply that would come twice arrive before counting.
+    await delay(500);
+    for (const ts of parents) {
+      const replies = slack.threadReplies(CHANNEL, ts).map(shownText);
+      const pointers = replies.filter((r) => /already running/.test(r));
+      if (pointers.length > 0) expect(replies).toEqual(pointers.slice(0, 1));
+      else expect(replies.filter((r) => r.includes("storefront") && /MTLS203/.test(r)).length).toBeGreaterThan(0);
+    }
+    // Some requests came after the first answer: they were diagnosed again, not pointed to the old one.
+    expect(pipeline.collected.length).toBeGreaterThan(1);
+    const counts = await jobCounts(pipeline.redis.url);
+    expect(counts["completed"]).toBe(pipeline.collected.length);
+    const fullAnswers = [firstParent, ...parents].filter((ts) => !slack.threadReplies(CHANNEL, ts).some((r) => /already running/.test(shownText(r))));
+    expect(fullAnswers).toHaveLength(pipeline.collected.length);
+    // And some joined the first diagnosis while it ran: the race had both sides.
+    expect(parents.length - (fullAnswers.length - 1)).toBeGreaterThan(0);
   });
 
   it("when the shared run fails for good, everyone who asked is told, and asking again runs it again", async () => {

@@ -144,6 +144,29 @@ export function sendCommand(pipeline: Pipeline, text: string, user = "U0REQUEST"
   );
 }
 
+export interface EphemeralAnswer {
+  response_type?: string;
+  text?: string;
+  blocks?: unknown[];
+}
+
+/**
+ * Sends `/mtls <text>` and returns what only the requester sees: the acknowledgement's body when it
+ * carries one (bad input, help), else the first reply to the command's response_url (what needed
+ * Redis: clusters, no worker, Redis down), with the time from sending to that answer.
+ */
+export async function ephemeralAnswer(pipeline: Pipeline, text: string, user = "U0REQUEST"): Promise<{ status: number; answer: EphemeralAnswer; ms: number }> {
+  const started = Date.now();
+  const responseUrl = pipeline.slack.responseUrl();
+  const response = await postToApp(eventsUrl(pipeline), signedSlashCommand({ signingSecret: SIGNING_SECRET, text, user_id: user, channel_id: CHANNEL, response_url: responseUrl }));
+  if (response.body !== "") return { status: response.status, answer: JSON.parse(response.body) as EphemeralAnswer, ms: Date.now() - started };
+  const [reply] = await pipeline.slack.waitFor(() => {
+    const found = pipeline.slack.responses(responseUrl);
+    return found.length > 0 ? found : undefined;
+  });
+  return { status: response.status, answer: reply?.body as EphemeralAnswer, ms: (reply?.at ?? Date.now()) - started };
+}
+
 /** The parent message a command created (a top-level chat.postMessage in the channel), the n-th one (0-based). */
 export function parentPost(calls: readonly FakeSlackCall[], n = 0, channel = CHANNEL): FakeSlackCall | undefined {
   return calls.filter((c) => c.method === "chat.postMessage" && c.status === 200 && c.body["channel"] === channel && c.body["thread_ts"] === undefined && c.response?.["ok"] === true)[n];

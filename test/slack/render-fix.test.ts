@@ -36,15 +36,15 @@ describe("renderFixReply", () => {
 
   it("asks for a manual apply when fixes are off, without reaction instructions", () => {
     const text = messageText(renderFixReply(fix, finding, { ...options, fixesEnabled: false }));
-    expect(text).toContain("Apply by hand: `kubectl apply -f mtls201-inventory-permissive-8080.yaml`");
+    expect(text).toContain("By hand: `kubectl apply --server-side --field-manager=mtls-doctor -f mtls201-inventory-permissive-8080.yaml`");
     expect(text).toContain("FIXES_ENABLED");
     expect(text).not.toContain("React with");
   });
 
   it("never offers a manual fix for approval", () => {
-    const manual = buildFix({ manual: true, title: "Delete the ignored policy", targets: ["PeerAuthentication shop/old"] });
+    const manual = buildFix({ manual: true, byHand: "kubectl delete -f <file>", title: "Delete the ignored policy", targets: ["PeerAuthentication shop/old"] });
     const text = messageText(renderFixReply(manual, buildFinding("MTLS207", { fixes: [manual] }), options));
-    expect(text).toContain("Apply by hand: `kubectl apply -f mtls207-old.yaml`");
+    expect(text).toContain("By hand: `kubectl delete -f mtls207-old.yaml`");
     expect(text).not.toContain(":white_check_mark:");
   });
 

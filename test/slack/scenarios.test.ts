@@ -79,7 +79,7 @@ describe.skipIf(!present)("shared scenarios rendered for Slack", () => {
     for (const { fix, finding } of messages.flatMap((m) => m.fixes)) {
       const reply = renderFixReply(fix, finding, options);
       expect(messageLimitProblems(reply)).toEqual([]);
-      expect(messageText(reply)).toContain(fix.manual === true ? "Apply by hand" : "React with :white_check_mark:");
+      expect(messageText(reply)).toContain(fix.manual === true ? "By hand: `kubectl " : "React with :white_check_mark:");
     }
   });
 });

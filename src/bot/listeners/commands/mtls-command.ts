@@ -1,12 +1,12 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { UsageError } from "../../../cli/usage-error.js";
-import { enqueueDiagnose, requestKeyOf, type SharedAnswer } from "../../../queue/enqueue-diagnose.js";
+import { EnqueueFailedError, enqueueDiagnose, requestKeyOf } from "../../../queue/enqueue-diagnose.js";
 import type { DiagnoseJobData } from "../../../queue/jobs.js";
 import { whenReady } from "../../../queue/redis-connection.js";
 import { liveClusters, type LiveCluster } from "../../../queue/worker-registry.js";
 import { renderClusters, renderHelp, renderUsage } from "../../../slack/render-help.js";
-import { renderJoinedAnswer } from "../../../slack/render-joined-answer.js";
-import { renderParentError, renderParentPending, renderParentVerdict, type ParentContext } from "../../../slack/render-parent.js";
+import { renderParentError, renderParentPending, type ParentContext } from "../../../slack/render-parent.js";
+import type { SlackMessage } from "../../../slack/slack-message.js";
 import type { BotDeps } from "../../bot-deps.js";
 import { parseMtlsCommand, type MtlsCommand } from "../../parse-mtls-command.js";
 
@@ -27,18 +27,6 @@ function isNotInChannel(err: unknown): boolean {
   return data?.error === "not_in_channel" || data?.error === "channel_not_found";
 }
 
-/** The answer of an equal request that finished within the window: the same as its joiners get. */
-async function showSharedAnswer(client: Args["client"], channel: string, parentTs: string, context: ParentContext, answer: SharedAnswer): Promise<void> {
-  const permalink = answer.permalink ? { permalink: answer.permalink } : {};
-  if (!answer.report) {
-    await client.chat.update({ channel, ts: parentTs, ...renderParentError({ ...context, message: answer.summary }) } as never);
-    return;
-  }
-  const subject = { ...context, report: answer.report };
-  await client.chat.postMessage({ channel, thread_ts: parentTs, ...renderJoinedAnswer({ ...subject, ...permalink }) } as never);
-  await client.chat.update({ channel, ts: parentTs, ...renderParentVerdict({ ...subject, ...(answer.permalink ? { threadPermalink: answer.permalink } : {}) }) } as never);
-}
-
 /** Which cluster a command is for: the one named, else the only live one, else the bot's own. */
 function chooseCluster(command: MtlsCommand, live: LiveCluster[], fallback: string): string {
   if ((command.kind === "check" || command.kind === "scan") && command.cluster) return command.cluster;
@@ -46,11 +34,22 @@ function chooseCluster(command: MtlsCommand, live: LiveCluster[], fallback: stri
 }
 
 /**
- * `/mtls …`: parse and validate, answer within 3 s whatever happens (bad input, Redis down, no worker
- * for the cluster), post the parent message in the channel, and enqueue the diagnosis.
+ * `/mtls …`: what needs nothing but the text (a channel that is not allowed, bad input, help) is
+ * answered in the acknowledgement itself; everything else is acknowledged at once and done after it,
+ * so that nothing holds up the 3-second ack: the Redis lookups, the parent message and the queue. What
+ * those find (Redis down, no worker for the cluster, the list of clusters) goes to the requester
+ * alone through `respond`; a check or scan gets its parent message in the channel and is enqueued.
  */
 export function mtlsCommand(deps: BotDeps) {
   const { config, logger, metrics } = deps;
+  // Commands that arrive together share one lookup of the live clusters: a burst of them is one SCAN.
+  let lookingUp: Promise<LiveCluster[]> | undefined;
+  const lookUpLiveClusters = (): Promise<LiveCluster[]> =>
+    (lookingUp ??= within(
+      whenReady(deps.redis, REDIS_BUDGET_MS).then(() => liveClusters(deps.redis, config.queuePrefix)),
+      REDIS_BUDGET_MS,
+      "Redis",
+    ).finally(() => (lookingUp = undefined)));
   return async ({ command, ack, client, respond }: Args): Promise<void> => {
     const count = (name: string, outcome: string) => metrics.commands.inc({ command: name, outcome });
     if (config.allowedChannelIds.length > 0 && !config.allowedChannelIds.includes(command.channel_id)) {
@@ -72,32 +71,30 @@ export function mtlsCommand(deps: BotDeps) {
       count("help", "ok");
       return;
     }
+    await ack();
+    const tell = (message: Pick<SlackMessage, "text"> & Partial<SlackMessage>) =>
+      respond({ response_type: "ephemeral", ...message } as never).catch((err: unknown) => logger.warn({ err }, "could not answer the requester through response_url"));
     let live: LiveCluster[];
     try {
-      live = await within(
-        whenReady(deps.redis, REDIS_BUDGET_MS).then(() => liveClusters(deps.redis, config.queuePrefix)),
-        REDIS_BUDGET_MS,
-        "Redis",
-      );
+      live = await lookUpLiveClusters();
     } catch (err) {
       logger.warn({ err }, "Redis unavailable while handling /mtls");
-      await ack({ response_type: "ephemeral", text: ":warning: mtls-doctor cannot reach its queue (Redis) right now, so nothing was started. Try again in a minute; if it persists, check the mtls-doctor Redis." });
+      await tell({ text: ":warning: mtls-doctor cannot reach its queue (Redis) right now, so nothing was started. Try again in a minute; if it persists, check the mtls-doctor Redis." });
       count(parsed.kind, "redis-down");
       return;
     }
     if (parsed.kind === "clusters") {
-      await ack({ response_type: "ephemeral", ...renderClusters(live) });
+      await tell(renderClusters(live));
       count("clusters", "ok");
       return;
     }
     const cluster = chooseCluster(parsed, live, config.clusterName);
     if (!live.some((c) => c.name === cluster)) {
       const known = live.map((c) => c.name).join(", ") || "none";
-      await ack({ response_type: "ephemeral", text: `:warning: No mtls-doctor worker is running for cluster \`${cluster}\` (live clusters: ${known}), so nothing was started. Name one with \`cluster <name>\`, or start a worker in that cluster.` });
+      await tell({ text: `:warning: No mtls-doctor worker is running for cluster \`${cluster}\` (live clusters: ${known}), so nothing was started. Name one with \`cluster <name>\`, or start a worker in that cluster.` });
       count(parsed.kind, "no-worker");
       return;
     }
-    await ack();
     const context: ParentContext = {
       cluster,
       requestedBy: command.user_id,
@@ -112,7 +109,7 @@ export function mtlsCommand(deps: BotDeps) {
       parentTs = (posted as { ts?: string }).ts ?? "";
     } catch (err) {
       if (isNotInChannel(err)) {
-        await respond({ response_type: "ephemeral", text: "I am not in this channel, so I cannot post the results here. Invite me with `/invite @mtls-doctor` and run the command again." });
+        await tell({ text: "I am not in this channel, so I cannot post the results here. Invite me with `/invite @mtls-doctor` and run the command again." });
         count(parsed.kind, "not-in-channel");
         return;
       }
@@ -134,10 +131,16 @@ export function mtlsCommand(deps: BotDeps) {
     try {
       const outcome = await within(enqueueDiagnose(deps.diagnoseQueue(cluster), deps.redis, config.queuePrefix, data), REDIS_BUDGET_MS * 2, "Redis");
       count(parsed.kind, outcome.kind);
-      if (outcome.kind === "answered") await showSharedAnswer(client, command.channel_id, parentTs, context, outcome.answer);
     } catch (err) {
       logger.error({ err }, "could not enqueue a diagnosis");
-      await client.chat.update({ channel: command.channel_id, ts: parentTs, ...renderParentError({ ...context, message: "the request could not be queued (Redis is unavailable). Nothing was started; try again in a minute." }) } as never);
+      const message = "the request could not be queued (Redis is unavailable). Nothing was started; try again in a minute.";
+      // Whoever joined this request before it failed to queue waits for it too: tell them as well.
+      const threads = [{ channel: command.channel_id, parentTs, userId: command.user_id }, ...(err instanceof EnqueueFailedError ? err.stranded : [])];
+      for (const thread of threads) {
+        await client.chat
+          .update({ channel: thread.channel, ts: thread.parentTs, ...renderParentError({ ...context, requestedBy: thread.userId, message }) } as never)
+          .catch((failed: unknown) => logger.warn({ err: failed }, "could not tell a requester that the request was not queued"));
+      }
       count(parsed.kind, "enqueue-failed");
     }
   };

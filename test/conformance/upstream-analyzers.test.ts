@@ -4,10 +4,9 @@ import { describe, expect, it } from "vitest";
 import { parseObjectFile } from "../../src/cluster/load-snapshot-dir.js";
 import { addObject, emptySnapshot } from "../../src/cluster/snapshot.js";
 import { diagnose } from "../../src/engine/diagnose.js";
-import { SHARED_DIR, sharedAvailable } from "../support/shared-dir.js";
+import { upstreamPath } from "../support/upstream-data.js";
 
-const analyzers = path.join(SHARED_DIR, "upstream/istio/analyzers");
-const present = sharedAvailable("Istio's analyzer test data");
+const analyzers = upstreamPath("istio/analyzers");
 
 function scanFile(file: string) {
   const snapshot = emptySnapshot();
@@ -22,7 +21,7 @@ function resources(report: ReturnType<typeof scanFile>, code: string): string[] 
 
 // Istio's expected results for its own analyzer test data (../shared/upstream/README.md), mapped to
 // our codes: IST0102 → MTLS102, IST0103 → MTLS101, IST0123 → MTLS106, IST0127 → MTLS304, IST0101 → MTLS303.
-describe.skipIf(!present)("scan over Istio's analyzer test data gives Istio's results", () => {
+describe("scan over Istio's analyzer test data gives Istio's results", () => {
   it("injection.yaml: NamespaceNotInjected, PodMissingProxy, NamespaceMultipleInjectionLabels", () => {
     const report = scanFile("injection.yaml");
     expect(resources(report, "MTLS102")).toEqual(["Namespace bar"]);

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -7,10 +7,9 @@ import { loadSnapshotDir } from "../../src/cluster/load-snapshot-dir.js";
 import type { KubeObject } from "../../src/cluster/kube-types.js";
 import { diagnose } from "../../src/engine/diagnose.js";
 import type { DiagnoseRequest } from "../../src/engine/request.js";
-import { SHARED_DIR, sharedAvailable } from "../support/shared-dir.js";
+import { upstreamPath } from "../support/upstream-data.js";
 
-const CRDS = path.join(SHARED_DIR, "upstream/istio/crds/crd-all.gen.yaml");
-const present = sharedAvailable("validation of fixes against Istio's CRDs") && existsSync(CRDS);
+const CRDS = upstreamPath("istio/crds/crd-all.gen.yaml");
 const NOW = new Date("2026-11-27T12:00:00Z");
 
 interface Crd {
@@ -68,7 +67,7 @@ async function allFixObjects(): Promise<{ where: string; obj: KubeObject }[]> {
   return out;
 }
 
-describe.skipIf(!present)("every fix validates against Istio's published CRD schemas", () => {
+describe("every fix validates against Istio's published CRD schemas", () => {
   it("PeerAuthentication, DestinationRule and AuthorizationPolicy fixes match crd-all.gen.yaml", async () => {
     const validators = crdValidators();
     const objects = await allFixObjects();

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { readUpstreamJson, readUpstreamText } from "../support/upstream-data.js";
 import { describe, expect, it } from "vitest";
 import {
   certificateDate,
@@ -8,7 +10,8 @@ import {
   verifyChain,
   type SecretRow,
 } from "../../src/proxy/certificates.js";
-import { readSharedJson, readSharedText, SHARED_AVAILABLE, toProtoJson } from "./shared-data.js";
+import { toProtoJson } from "./shared-data.js";
+import { configDumpExpiringIn } from "../incidents/expiring-certificate.js";
 
 /** istioctl's secret table as rows of cells, cut at the header's column positions (cells may be empty). */
 function parseIstioctlTable(text: string): Record<string, string>[] {
@@ -36,17 +39,17 @@ function asIstioctlCells(row: SecretRow): Record<string, string> {
 // The day the upstream data was copied: validity as istioctl's own test expectations saw it.
 const NOW = new Date("2026-08-22T00:00:00Z");
 
-describe.skipIf(!SHARED_AVAILABLE)("certificate table on Istio's secret dumps", () => {
+describe("certificate table on Istio's secret dumps", () => {
   it("matches istioctl proxy-config secret for the Istio CA dump, warming secret included", () => {
-    const dump = readSharedJson("upstream/istio/secret-dump-istio/config_dump.json");
-    const expected = parseIstioctlTable(readSharedText("upstream/istio/secret-dump-istio/istioctl-output.txt"));
+    const dump = readUpstreamJson("istio/secret-dump-istio/config_dump.json");
+    const expected = parseIstioctlTable(readUpstreamText("istio/secret-dump-istio/istioctl-output.txt"));
     const actual = secretTable(dump, NOW).map(asIstioctlCells);
     expect(actual).toEqual(expected);
     expect(expected.map((r) => r["SERIAL NUMBER"])).toEqual(["", "6fbee254c22900615cb1f74e3d2f1713", "0193a543fe2b0d9cd4847675394dfc54"]);
   });
 
   it("gives the report's certificate rows with SANs and trust domain", () => {
-    const rows = certificateTable(readSharedJson("upstream/istio/secret-dump-istio/config_dump.json"), NOW);
+    const rows = certificateTable(readUpstreamJson("istio/secret-dump-istio/config_dump.json"), NOW);
     expect(rows).toEqual([
       {
         name: "default",
@@ -72,8 +75,8 @@ describe.skipIf(!SHARED_AVAILABLE)("certificate table on Istio's secret dumps", 
   });
 
   it("reads the SPIRE dump's trust domain and both federated root CAs", () => {
-    const dump = readSharedJson("upstream/istio/secret-dump-spire/config_dump.json");
-    const expected = parseIstioctlTable(readSharedText("upstream/istio/secret-dump-spire/istioctl-output.txt"));
+    const dump = readUpstreamJson("istio/secret-dump-spire/config_dump.json");
+    const expected = parseIstioctlTable(readUpstreamText("istio/secret-dump-spire/istioctl-output.txt"));
     const rows = secretTable(dump, NOW);
     expect(rows.map((r) => ({ ...asIstioctlCells(r), "TRUST DOMAIN": r.certificate?.trustDomain ?? "" }))).toEqual(expected);
     const table = certificateTable(dump, NOW);
@@ -83,25 +86,25 @@ describe.skipIf(!SHARED_AVAILABLE)("certificate table on Istio's secret dumps", 
   });
 
   it("reads istioctl's camelCase spelling the same way", () => {
-    const dump = readSharedJson("upstream/istio/secret-dump-spire/config_dump.json");
+    const dump = readUpstreamJson("istio/secret-dump-spire/config_dump.json");
     expect(certificateTable(toProtoJson(dump), NOW)).toEqual(certificateTable(dump, NOW));
   });
 
   it("verifies a chain through its intermediate to the proxy's own root, ignoring expiry", () => {
-    const spire = proxyTrust(readSharedJson("upstream/istio/secret-dump-spire/config_dump.json"));
+    const spire = proxyTrust(readUpstreamJson("istio/secret-dump-spire/config_dump.json"));
     expect(spire.chain).toHaveLength(2);
     expect(spire.roots).toHaveLength(2);
     const verdict = verifyChain(spire.chain, spire.roots);
     expect(verdict.ok).toBe(true);
     if (verdict.ok) expect(verdict.root.subject).toContain("East Root CA");
 
-    const istio = proxyTrust(readSharedJson("upstream/istio/secret-dump-istio/config_dump.json"));
+    const istio = proxyTrust(readUpstreamJson("istio/secret-dump-istio/config_dump.json"));
     expect(verifyChain(istio.chain, istio.roots).ok).toBe(true);
   });
 
   it("refuses a chain against another mesh's root", () => {
-    const istio = proxyTrust(readSharedJson("upstream/istio/secret-dump-istio/config_dump.json"));
-    const spire = proxyTrust(readSharedJson("upstream/istio/secret-dump-spire/config_dump.json"));
+    const istio = proxyTrust(readUpstreamJson("istio/secret-dump-istio/config_dump.json"));
+    const spire = proxyTrust(readUpstreamJson("istio/secret-dump-spire/config_dump.json"));
     const verdict = verifyChain(istio.chain, spire.roots);
     expect(verdict.ok).toBe(false);
     if (!verdict.ok) expect(verdict.reason).toMatch(/chain ends at root O=cluster\.local .*not a trusted root \(O=my-company\.org, CN=East Root CA/);
@@ -109,12 +112,13 @@ describe.skipIf(!SHARED_AVAILABLE)("certificate table on Istio's secret dumps", 
   });
 
   it("tells a same-named root with another key apart (Istio roots are all O=cluster.local)", () => {
-    const expired = proxyTrust(readSharedJson("scenarios/04-expired-workload-certificate/snapshot/proxies/storefront/catalog-lt4qbtdcz-s66t4/config_dump.json"));
-    const healthy = proxyTrust(readSharedJson("scenarios/09-healthy-mesh/snapshot/proxies/recs/recommendations-qbmtpxv7p-qrp7h/config_dump.json"));
-    expect(verifyChain(expired.chain, expired.roots).ok).toBe(true);
-    const verdict = verifyChain(expired.chain, healthy.roots);
+    // The demo's proxies and a mesh issued just now: two CAs, both named O=cluster.local.
+    const demo = proxyTrust(JSON.parse(readFileSync("examples/demo/proxies/shop/checkout-5c7d9-m2r8t/config_dump.json", "utf8")));
+    const other = proxyTrust(configDumpExpiringIn(1, "spiffe://cluster.local/ns/shop/sa/checkout"));
+    expect(verifyChain(demo.chain, demo.roots).ok).toBe(true);
+    const verdict = verifyChain(demo.chain, other.roots);
     expect(verdict.ok).toBe(false);
-    if (!verdict.ok) expect(verdict.reason).toMatch(/chain ends at root O=cluster\.local \(serial 11fa41df84d0800e5de6efd19d80eb0e\), which is not a trusted root \(O=cluster\.local \(serial 3699e75f8f7771bdac92dec63dfd0228\)\): another CA with the same name/);
+    if (!verdict.ok) expect(verdict.reason).toMatch(/names issuer O=cluster\.local, but its signature does not verify with the trusted root of that name .*another CA signed it/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readUpstreamJson } from "../support/upstream-data.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inboundListenerTls } from "../../src/proxy/inbound-listener-tls.js";
 import { readSharedJson, SHARED_AVAILABLE, toProtoJson } from "./shared-data.js";
@@ -65,7 +66,7 @@ describe.skipIf(!SHARED_AVAILABLE)("inbound listeners in real dumps", () => {
   });
 
   it("finds no sidecar inbound listener in a waypoint's dump", () => {
-    expect(inboundListenerTls(readSharedJson("upstream/istio/config-dump/config_dump.json"), 8000).chains).toEqual([]);
+    expect(inboundListenerTls(readUpstreamJson("istio/config-dump/config_dump.json"), 8000).chains).toEqual([]);
   });
 });
 

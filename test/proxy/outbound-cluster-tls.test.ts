@@ -1,3 +1,4 @@
+import { readUpstreamJson } from "../support/upstream-data.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clusterTls, outboundClusterTls, parseOutboundClusterName } from "../../src/proxy/outbound-cluster-tls.js";
 import { readSharedJson, SHARED_AVAILABLE, toProtoJson } from "./shared-data.js";
@@ -78,7 +79,7 @@ describe.skipIf(!SHARED_AVAILABLE)("outbound clusters in real dumps", () => {
   });
 
   it("sees through the internal_upstream wrapper of a waypoint cluster to its plaintext socket", () => {
-    const upstream = readSharedJson("upstream/istio/config-dump/config_dump.json") as {
+    const upstream = readUpstreamJson("istio/config-dump/config_dump.json") as {
       configs: { dynamic_active_clusters?: { cluster: Record<string, unknown> }[] }[];
     };
     const cluster = upstream.configs.flatMap((c) => c.dynamic_active_clusters ?? [])[0]?.cluster;

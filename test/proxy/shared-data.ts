@@ -6,7 +6,7 @@ export const SHARED_DIR = path.resolve(process.cwd(), "../shared");
 export const SHARED_AVAILABLE = existsSync(SHARED_DIR);
 
 if (!SHARED_AVAILABLE) {
-  console.warn(`NOTICE: ${SHARED_DIR} is absent: tests on Istio's upstream data and the scenarios are skipped.`);
+  console.warn(`NOTICE: ${SHARED_DIR} is absent: tests on the shared scenarios are skipped (Istio's data is vendored in test/fixtures/upstream).`);
 }
 
 export function sharedPath(...parts: string[]): string {
